@@ -1,0 +1,42 @@
+// Starts the CongoDB MongoDB-wire-protocol emulator (in-memory, pure JavaScript).
+// NOT MongoDB: see README.md for what it cannot do.
+//
+// Usage: node server.js [PORT]     (or MONGO_EMULATOR_PORT; default 27099)
+//        MONGO_EMULATOR_HOST overrides the bind host (default 127.0.0.1)
+// Prints "ready mongodb://HOST:PORT" on stdout once it accepts connections.
+import { CongoServer } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+
+const rawPort = process.argv[2] ?? process.env.MONGO_EMULATOR_PORT ?? '27099';
+const port = Number.parseInt(rawPort, 10);
+if (!Number.isInteger(port) || port < 1 || port > 65535 || String(port) !== String(rawPort).trim()) {
+  console.error(`mongo-emulator: invalid port '${rawPort}'`);
+  process.exit(2);
+}
+const host = process.env.MONGO_EMULATOR_HOST || '127.0.0.1';
+
+const server = new CongoServer({ port, host, storage: 'memory' });
+
+let stopping = false;
+async function shutdown(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`mongo-emulator: ${signal} received, stopping`);
+  const force = setTimeout(() => process.exit(0), 3000);
+  force.unref();
+  try {
+    await server.stop();
+  } catch (err) {
+    console.error('mongo-emulator: error while stopping:', err);
+  }
+  process.exit(0);
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));
+
+try {
+  await server.start();
+} catch (err) {
+  console.error(`mongo-emulator: failed to start on ${host}:${port}: ${err?.message ?? err}`);
+  process.exit(1);
+}
+console.log(`ready mongodb://${host}:${port}`);
