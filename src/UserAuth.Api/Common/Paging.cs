@@ -1,0 +1,39 @@
+namespace UserAuth.Api.Common;
+
+/// <summary>The wire pagination object: <c>{type, current, size, item_total, has_next}</c>.</summary>
+public sealed record PageInfo(string Type, int Current, int Size, long ItemTotal, bool HasNext)
+{
+    public static PageInfo For(PageRequest request, long total) =>
+        new("number", request.PageNo, request.PageSize, total, (long)request.PageNo * request.PageSize < total);
+}
+
+/// <summary>page_no starts at 1; page_size defaults to 10 and is capped.</summary>
+public readonly record struct PageRequest(int PageNo, int PageSize)
+{
+    public const int DefaultSize = 10;
+    public const int MaxSize = 100;
+    public const int MaxPageNo = 100_000;
+
+    public int Skip => (PageNo - 1) * PageSize;
+
+    public static PageRequest From(int? pageNo, int? pageSize)
+    {
+        var errors = new List<FieldError>();
+        if (pageNo is < 1 or > MaxPageNo)
+        {
+            errors.Add(new FieldError("page_no", $"must be between 1 and {MaxPageNo}"));
+        }
+
+        if (pageSize is < 1)
+        {
+            errors.Add(new FieldError("page_size", "must be at least 1"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ValidationFailedException(errors);
+        }
+
+        return new PageRequest(pageNo ?? 1, Math.Min(pageSize ?? DefaultSize, MaxSize));
+    }
+}

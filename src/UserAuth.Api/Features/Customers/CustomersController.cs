@@ -1,0 +1,58 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Auth;
+
+namespace UserAuth.Api.Features.Customers;
+
+[Tags("Customers")]
+internal sealed class CustomersController(UserService users) : PlatformController
+{
+    /// <summary>createUser: create a customer (username and phone_number required).</summary>
+    [HttpPost("customers")]
+    [Authorize(Policy = Scopes.Write)]
+    [ProducesResponseType(typeof(CreateUserResponseSchema), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    public async Task<CreateUserResponseSchema> CreateUser([FromBody] CreateUserRequestSchema body, CancellationToken cancellationToken)
+    {
+        var user = await users.CreateAsync(Tenant, body, cancellationToken);
+        return new CreateUserResponseSchema(UserSchema.From(user));
+    }
+
+    /// <summary>updateUser: change the sent fields; sent emails / phone_numbers replace the old lists.</summary>
+    [HttpPut("customers/{user_id}")]
+    [Authorize(Policy = Scopes.Write)]
+    [ProducesResponseType(typeof(CreateUserResponseSchema), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    public async Task<CreateUserResponseSchema> UpdateUser([FromRoute(Name = "user_id")] string userId,
+        [FromBody] UpdateUserRequestSchema body, CancellationToken cancellationToken)
+    {
+        var user = await users.UpdateAsync(Tenant, userId, body, cancellationToken);
+        return new CreateUserResponseSchema(UserSchema.From(user));
+    }
+
+    /// <summary>getCustomers: newest first; q matches an email or phone exactly, or a username / name prefix.</summary>
+    [HttpGet("customers/list")]
+    [Authorize(Policy = Scopes.Read)]
+    [ProducesResponseType(typeof(CustomerListResponseSchema), StatusCodes.Status200OK)]
+    public async Task<CustomerListResponseSchema> GetCustomers([FromQuery] string? q,
+        [FromQuery(Name = "page_size")] int? pageSize, [FromQuery(Name = "page_no")] int? pageNo,
+        CancellationToken cancellationToken)
+    {
+        var page = PageRequest.From(pageNo, pageSize);
+        var (items, total) = await users.ListAsync(Tenant, q, page, cancellationToken);
+        return new CustomerListResponseSchema(items.Select(UserSchema.From).ToList(), PageInfo.For(page, total));
+    }
+
+    /// <summary>searchUsers: users holding an email or phone given in q or in the repeated query parameter.</summary>
+    [HttpGet("customers/search")]
+    [Authorize(Policy = Scopes.Read)]
+    [ProducesResponseType(typeof(UserSearchResponseSchema), StatusCodes.Status200OK)]
+    public async Task<UserSearchResponseSchema> SearchUsers([FromQuery] string? q, [FromQuery] List<string>? query,
+        CancellationToken cancellationToken)
+    {
+        var found = await users.SearchAsync(Tenant, q, query, cancellationToken);
+        return new UserSearchResponseSchema(found.Select(UserSchema.From).ToList());
+    }
+}

@@ -1,0 +1,45 @@
+using UserAuth.Api.Common;
+
+namespace UserAuth.Api.Features.Customers;
+
+/// <summary>What a customer listing asks: exact identity keys and/or a lowercase prefix of username or name.</summary>
+internal sealed record CustomerFilter(IReadOnlyList<string> Keys, string? Prefix)
+{
+    public static readonly CustomerFilter All = new([], null);
+
+    public bool IsEmpty => Keys.Count == 0 && Prefix is null;
+}
+
+/// <summary>Storage port of the customers.</summary>
+internal interface IUserStore
+{
+    /// <summary>Inserts a new user; throws <see cref="IdentityTakenException"/> when a key is held by another user.</summary>
+    Task InsertAsync(User user, CancellationToken cancellationToken);
+
+    Task<User?> FindByIdAsync(Tenant tenant, string id, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<User>> FindByIdsAsync(Tenant tenant, IReadOnlyCollection<string> ids, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Replaces the user if its stored version is still <paramref name="expectedVersion"/>; false when another write won.
+    /// Throws <see cref="IdentityTakenException"/> when a new key is held by another user.
+    /// </summary>
+    Task<bool> ReplaceAsync(User user, int expectedVersion, CancellationToken cancellationToken);
+
+    /// <summary>Users in default listings (live or deleted, not archived or erased), newest first.</summary>
+    Task<(IReadOnlyList<User> Items, long Total)> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
+        CancellationToken cancellationToken);
+
+    /// <summary>Users holding any of the keys.</summary>
+    Task<IReadOnlyList<User>> FindByKeysAsync(Tenant tenant, IReadOnlyCollection<string> keys, int limit,
+        CancellationToken cancellationToken);
+
+    /// <summary>Deleted users whose restore window ended before <paramref name="now"/>.</summary>
+    Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken);
+}
+
+/// <summary>A write lost to a unique identity key.</summary>
+internal sealed class IdentityTakenException(string? key = null) : Exception("An identity key is held by another user.")
+{
+    public string? Key { get; } = key;
+}

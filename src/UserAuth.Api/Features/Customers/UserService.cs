@@ -1,0 +1,291 @@
+using System.Text.Json;
+using UserAuth.Api.Common;
+
+namespace UserAuth.Api.Features.Customers;
+
+/// <summary>Customer rules: identifiers, uniqueness, versioned updates, listings.</summary>
+internal sealed class UserService(IUserStore store, Identifiers identifiers, TimeProvider clock, ILogger<UserService> logger)
+{
+    private const int MaxWriteAttempts = 8;
+    public const int MaxSearchTerms = 100;
+
+    public async Task<User> CreateAsync(Tenant tenant, CreateUserRequestSchema request, CancellationToken cancellationToken)
+    {
+        var phone = identifiers.ParsePhone(request.PhoneNumber)
+                    ?? throw new ValidationFailedException("phone_number", "is not a valid phone number");
+        var now = clock.UtcNowMs();
+        var user = new User
+        {
+            Id = Ids.New(),
+            CompanyId = tenant.CompanyId,
+            ApplicationId = tenant.ApplicationId,
+            Username = request.Username!.Trim(),
+            FirstName = request.FirstName?.Trim(),
+            LastName = request.LastName?.Trim(),
+            Gender = request.Gender?.Trim(),
+            ExternalId = request.ExternalId,
+            Meta = request.Meta is { ValueKind: not JsonValueKind.Null } meta ? meta.GetRawText() : "{}",
+            PhoneNumbers = [new UserPhone { CountryCode = phone.CountryCode, Phone = phone.NationalNumber, Primary = true }],
+            Emails = Identifiers.NormalizeEmail(request.Email) is { } email ? [new UserEmail { Email = email, Primary = true }] : [],
+            CreatedAt = now,
+            UpdatedAt = now,
+            Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = now }],
+        };
+        user.RefreshDerived();
+
+        await EnsureKeysFreeAsync(tenant, user, ConflictFields.Create, cancellationToken);
+        try
+        {
+            await store.InsertAsync(user, cancellationToken);
+        }
+        catch (IdentityTakenException e)
+        {
+            throw await ConflictForAsync(tenant, user, e.Key, ConflictFields.Create, cancellationToken);
+        }
+
+        logger.LogInformation("Created user {UserId} in application {ApplicationId}", user.Id, tenant.ApplicationId);
+        return user;
+    }
+
+    public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUserRequestSchema request, CancellationToken cancellationToken) =>
+        MutateAsync(tenant, userId, user =>
+        {
+            if (user.State != UserState.Live)
+            {
+                throw new ConflictException($"The user is {user.State.ToString().ToLowerInvariant()} and cannot be updated.", "user_not_live");
+            }
+
+            if (request.FirstName is not null)
+            {
+                user.FirstName = request.FirstName.Trim();
+            }
+
+            if (request.LastName is not null)
+            {
+                user.LastName = request.LastName.Trim();
+            }
+
+            if (request.Gender is not null)
+            {
+                user.Gender = request.Gender.Trim();
+            }
+
+            if (request.ExternalId is not null)
+            {
+                user.ExternalId = request.ExternalId;
+            }
+
+            if (request.Meta is { } meta)
+            {
+                user.Meta = meta.ValueKind == JsonValueKind.Null ? "{}" : meta.GetRawText();
+            }
+
+            if (request.Emails is not null)
+            {
+                user.Emails = request.Emails.Select(e => new UserEmail
+                {
+                    Email = Identifiers.NormalizeEmail(e.Email)!,
+                    Primary = e.Primary == true,
+                    Verified = e.Verified ?? false,
+                    Active = e.Active ?? true,
+                }).ToList();
+            }
+
+            if (request.PhoneNumbers is not null)
+            {
+                user.PhoneNumbers = request.PhoneNumbers.Select(p =>
+                {
+                    var phone = identifiers.ParsePhone(p.Phone, p.CountryCode)!;
+                    return new UserPhone
+                    {
+                        CountryCode = phone.CountryCode,
+                        Phone = phone.NationalNumber,
+                        Primary = p.Primary == true,
+                        Verified = p.Verified ?? false,
+                        Active = p.Active ?? true,
+                    };
+                }).ToList();
+            }
+
+            return true;
+        }, ConflictFields.Update, cancellationToken);
+
+    public async Task<User> GetAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
+    {
+        var id = Ids.Require(userId, "user_id");
+        var user = await store.FindByIdAsync(tenant, id, cancellationToken);
+        return user is null || user.State == UserState.Erased ? throw UserNotFound() : user;
+    }
+
+    /// <summary>
+    /// Loads, changes and conditionally writes a user, retrying when a concurrent write won, so no write is lost.
+    /// <paramref name="change"/> returns false to leave the user as it is.
+    /// </summary>
+    public async Task<User> MutateAsync(Tenant tenant, string userId, Func<User, bool> change, ConflictFields fields,
+        CancellationToken cancellationToken)
+    {
+        var id = Ids.Require(userId, "user_id");
+        for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
+        {
+            var user = await store.FindByIdAsync(tenant, id, cancellationToken);
+            if (user is null || user.State == UserState.Erased)
+            {
+                throw UserNotFound();
+            }
+
+            var expected = user.Version;
+            var oldKeys = user.IdentityKeys.ToHashSet();
+            if (!change(user))
+            {
+                return user;
+            }
+
+            user.Version = expected + 1;
+            user.UpdatedAt = clock.UtcNowMs();
+            user.RefreshDerived();
+            if (user.IdentityKeys.Any(k => !oldKeys.Contains(k)))
+            {
+                await EnsureKeysFreeAsync(tenant, user, fields, cancellationToken);
+            }
+
+            try
+            {
+                if (await store.ReplaceAsync(user, expected, cancellationToken))
+                {
+                    return user;
+                }
+            }
+            catch (IdentityTakenException e)
+            {
+                throw await ConflictForAsync(tenant, user, e.Key, fields, cancellationToken);
+            }
+
+            await Task.Delay(Random.Shared.Next(1, 5 * (attempt + 1)), cancellationToken);
+        }
+
+        throw new ConflictException("The user is being changed by other requests; try again.", "concurrent_update");
+    }
+
+    public async Task<(IReadOnlyList<User> Items, long Total)> ListAsync(Tenant tenant, string? q, PageRequest page,
+        CancellationToken cancellationToken) =>
+        await store.ListAsync(tenant, FilterFor(q), page.Skip, page.PageSize, cancellationToken);
+
+    public async Task<IReadOnlyList<User>> SearchAsync(Tenant tenant, string? q, IReadOnlyList<string>? query,
+        CancellationToken cancellationToken)
+    {
+        var terms = new List<string>();
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            terms.Add(q);
+        }
+
+        terms.AddRange((query ?? []).Where(t => !string.IsNullOrWhiteSpace(t)));
+        if (terms.Count == 0)
+        {
+            throw new ValidationFailedException("q", "give q or at least one query value (an email or a phone number)");
+        }
+
+        if (terms.Count > MaxSearchTerms)
+        {
+            throw new ValidationFailedException("query", $"may hold at most {MaxSearchTerms} values");
+        }
+
+        var keys = terms.SelectMany(ExactKeysFor).Distinct().ToList();
+        var users = await store.FindByKeysAsync(tenant, keys, MaxSearchTerms, cancellationToken);
+        return users.Where(u => u.State == UserState.Live).ToList();
+    }
+
+    private CustomerFilter FilterFor(string? q)
+    {
+        if (string.IsNullOrWhiteSpace(q))
+        {
+            return CustomerFilter.All;
+        }
+
+        var term = q.Trim();
+        if (term.Length > 254)
+        {
+            throw new ValidationFailedException("q", "must be at most 254 characters");
+        }
+
+        var keys = ExactKeysFor(term);
+        // An email or phone is matched exactly; anything else is also a prefix of username, first or last name.
+        var prefix = term.Contains('@', StringComparison.Ordinal) || keys.Any(k => k.StartsWith("p:", StringComparison.Ordinal))
+            ? null
+            : term.ToLowerInvariant();
+        return new CustomerFilter(keys, prefix);
+    }
+
+    private List<string> ExactKeysFor(string term)
+    {
+        var keys = new List<string>();
+        if (Identifiers.NormalizeEmail(term) is { } email)
+        {
+            keys.Add(IdentityKeys.Email(email));
+        }
+        else if (identifiers.ParsePhone(term) is { } phone)
+        {
+            keys.Add(IdentityKeys.Phone(phone.E164));
+        }
+
+        if (!term.Contains(' ', StringComparison.Ordinal))
+        {
+            keys.Add(IdentityKeys.Username(term.Trim()));
+        }
+
+        return keys;
+    }
+
+    private async Task EnsureKeysFreeAsync(Tenant tenant, User user, ConflictFields fields, CancellationToken cancellationToken)
+    {
+        var holders = await store.FindByKeysAsync(tenant, user.IdentityKeys, 10, cancellationToken);
+        var taken = holders.Where(h => h.Id != user.Id)
+            .SelectMany(h => h.IdentityKeys)
+            .FirstOrDefault(k => user.IdentityKeys.Contains(k));
+        if (taken is not null)
+        {
+            throw Conflict(taken, fields);
+        }
+    }
+
+    private async Task<ConflictException> ConflictForAsync(Tenant tenant, User user, string? key, ConflictFields fields,
+        CancellationToken cancellationToken)
+    {
+        if (key is null)
+        {
+            try
+            {
+                await EnsureKeysFreeAsync(tenant, user, fields, cancellationToken);
+            }
+            catch (ConflictException e)
+            {
+                return e;
+            }
+        }
+
+        return Conflict(key ?? IdentityKeys.Username(user.Username), fields);
+    }
+
+    private static ConflictException Conflict(string key, ConflictFields fields)
+    {
+        var kind = IdentityKeys.KindOf(key);
+        var field = kind switch
+        {
+            "username" => "username",
+            "email" => fields == ConflictFields.Create ? "email" : "emails",
+            _ => fields == ConflictFields.Create ? "phone_number" : "phone_numbers",
+        };
+        var what = kind == "phone" ? "phone number" : kind;
+        return new ConflictException($"A user with this {what} already exists in this application.", $"duplicate_{kind}",
+            [new FieldError(field, $"this {what} belongs to another user")]);
+    }
+
+    public static NotFoundException UserNotFound() => new("User not found.", "user_not_found");
+}
+
+/// <summary>Which request's field names a conflict is reported with.</summary>
+internal enum ConflictFields
+{
+    Create,
+    Update,
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using FluentValidation;
+
+namespace UserAuth.Api.Features.Customers;
+
+internal static class CustomerRules
+{
+    public const int MaxMetaBytes = 16 * 1024;
+    public const int MaxListItems = 10;
+
+    public static IRuleBuilderOptions<T, string?> Name<T>(this IRuleBuilder<T, string?> rule) =>
+        rule.MaximumLength(100).Must(v => v is null || v.Trim().Length == v.Length || v.Trim().Length > 0)
+            .WithMessage("must not be blank");
+
+    public static IRuleBuilderOptions<T, JsonElement?> Meta<T>(this IRuleBuilder<T, JsonElement?> rule) =>
+        rule.Must(m => m is null || m.Value.GetRawText().Length <= MaxMetaBytes)
+            .WithMessage($"must be at most {MaxMetaBytes} bytes of JSON");
+}
+
+internal sealed class CreateUserRequestValidator : AbstractValidator<CreateUserRequestSchema>
+{
+    public CreateUserRequestValidator(Identifiers identifiers)
+    {
+        RuleFor(x => x.Username).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("is required")
+            .MaximumLength(64)
+            .Matches("^[A-Za-z0-9_.@+-]+$").WithMessage("may hold letters, digits and _ . @ + - only");
+        RuleFor(x => x.PhoneNumber).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("is required")
+            .Must(p => identifiers.ParsePhone(p) is not null).WithMessage("is not a valid phone number");
+        RuleFor(x => x.Email)
+            .Must(e => Identifiers.NormalizeEmail(e) is not null).WithMessage("is not a valid email address")
+            .When(x => x.Email is not null);
+        RuleFor(x => x.FirstName).Name();
+        RuleFor(x => x.LastName).Name();
+        RuleFor(x => x.Gender).MaximumLength(32);
+        RuleFor(x => x.ExternalId).MaximumLength(128);
+        RuleFor(x => x.Meta).Meta();
+    }
+}
+
+internal sealed class UpdateUserRequestValidator : AbstractValidator<UpdateUserRequestSchema>
+{
+    public UpdateUserRequestValidator(Identifiers identifiers)
+    {
+        RuleFor(x => x.FirstName).Name();
+        RuleFor(x => x.LastName).Name();
+        RuleFor(x => x.Gender).MaximumLength(32);
+        RuleFor(x => x.ExternalId).MaximumLength(128);
+        RuleFor(x => x.Meta).Meta();
+
+        When(x => x.Emails is not null, () =>
+        {
+            RuleFor(x => x.Emails!).Cascade(CascadeMode.Stop)
+                .Must(list => list.Count <= CustomerRules.MaxListItems).WithMessage($"may hold at most {CustomerRules.MaxListItems} emails")
+                .Must(list => list.Count == 0 || list.Count(e => e?.Primary == true) == 1)
+                .WithMessage("must have exactly one primary email")
+                .Must(list => list.Select(e => Identifiers.NormalizeEmail(e?.Email)).Where(e => e is not null)
+                    .GroupBy(e => e).All(g => g.Count() == 1))
+                .WithMessage("must not repeat an email");
+            RuleForEach(x => x.Emails).NotNull().WithMessage("must be an object").ChildRules(email =>
+            {
+                email.RuleFor(e => e.Email).Cascade(CascadeMode.Stop)
+                    .NotEmpty().WithMessage("is required")
+                    .Must(e => Identifiers.NormalizeEmail(e) is not null).WithMessage("is not a valid email address");
+            }).OverridePropertyName("emails");
+        });
+
+        When(x => x.PhoneNumbers is not null, () =>
+        {
+            RuleFor(x => x.PhoneNumbers!).Cascade(CascadeMode.Stop)
+                .NotEmpty().WithMessage("must hold at least one phone number")
+                .Must(list => list.Count <= CustomerRules.MaxListItems).WithMessage($"may hold at most {CustomerRules.MaxListItems} phone numbers")
+                .Must(list => list.Count(p => p?.Primary == true) == 1).WithMessage("must have exactly one primary phone number")
+                .Must(list => list.Select(p => identifiers.ParsePhone(p?.Phone, p?.CountryCode)?.E164).Where(p => p is not null)
+                    .GroupBy(p => p).All(g => g.Count() == 1))
+                .WithMessage("must not repeat a phone number");
+            RuleForEach(x => x.PhoneNumbers).NotNull().WithMessage("must be an object").ChildRules(phone =>
+            {
+                phone.RuleFor(p => p.Phone).Cascade(CascadeMode.Stop)
+                    .NotEmpty().WithMessage("is required")
+                    .Must((p, _) => identifiers.ParsePhone(p.Phone, p.CountryCode) is not null)
+                    .WithMessage("is not a valid phone number for its country code");
+            }).OverridePropertyName("phone_numbers");
+        });
+    }
+}

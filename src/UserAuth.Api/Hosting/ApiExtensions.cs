@@ -1,0 +1,29 @@
+using FluentValidation;
+using UserAuth.Api.Common;
+
+namespace UserAuth.Api.Hosting;
+
+internal static class ApiExtensions
+{
+    public static WebApplicationBuilder AddUserAuthApi(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services
+            .AddControllers(options =>
+            {
+                options.Filters.Add<TenantRouteFilter>();
+                options.Filters.Add<ValidationFilter>();
+                options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+            })
+            .ConfigureApplicationPartManager(parts =>
+                parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))
+            .AddJsonOptions(options => JsonDefaults.Apply(options.JsonSerializerOptions));
+        builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
+        // Property names in validation messages are the wire (snake_case) names.
+        ValidatorOptions.Global.PropertyNameResolver = (_, member, expression) =>
+            member is null ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
+            member is null ? null : System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(member.Name);
+        return builder;
+    }
+}

@@ -1,0 +1,125 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using UserAuth.Api.Common;
+
+namespace UserAuth.Api.Hosting;
+
+/// <summary>The one place where exceptions become error bodies.</summary>
+internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, body) = exception switch
+        {
+            ApiException api => (api.StatusCode, new ErrorBody(api.Message, api.Code, httpContext.TraceIdentifier,
+                api.Errors.Count > 0 ? api.Errors : null)),
+            BadHttpRequestException bad => (bad.StatusCode, new ErrorBody("The request could not be read.", "bad_request",
+                httpContext.TraceIdentifier)),
+            JsonException => (StatusCodes.Status400BadRequest, new ErrorBody("The request body is not valid JSON.",
+                "invalid_json", httpContext.TraceIdentifier)),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
+                (499, new ErrorBody("The client closed the request.", "client_closed", httpContext.TraceIdentifier)),
+            _ => (StatusCodes.Status500InternalServerError, new ErrorBody(
+                "An unexpected error occurred. Quote the request id when reporting it.", "internal_error",
+                httpContext.TraceIdentifier)),
+        };
+
+        if (status >= 500)
+        {
+            logger.LogError(exception, "Unhandled exception for {RequestId}", httpContext.TraceIdentifier);
+        }
+
+        await ErrorResponses.WriteAsync(httpContext, status, body, cancellationToken);
+        return true;
+    }
+}
+
+internal static class ErrorResponses
+{
+    public static async Task WriteAsync(HttpContext context, int status, ErrorBody body, CancellationToken cancellationToken = default)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, JsonDefaults.Options, cancellationToken);
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, string code, string message) =>
+        WriteAsync(context, status, new ErrorBody(message, code, context.TraceIdentifier));
+}
+
+internal static class ErrorHandlingExtensions
+{
+    public static WebApplicationBuilder AddUserAuthErrorHandling(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+        builder.Services.AddProblemDetails();
+        builder.Services.PostConfigure<ApiBehaviorOptions>(options =>
+        {
+            // Model binding failures (malformed JSON, wrong types, bad query values) use the same body as everything else.
+            options.InvalidModelStateResponseFactory = context =>
+            {
+                var errors = context.ModelState
+                    .Where(entry => entry.Value is { Errors.Count: > 0 })
+                    .SelectMany(entry => entry.Value!.Errors.Select(error => new FieldError(
+                        ToWireField(entry.Key),
+                        Describe(error))))
+                    .ToList();
+                var exception = new ValidationFailedException(errors);
+                var body = new ErrorBody(exception.Message, exception.Code, context.HttpContext.TraceIdentifier, errors);
+                return new BadRequestObjectResult(body);
+            };
+        });
+        return builder;
+    }
+
+    public static WebApplication UseUserAuthErrorHandling(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Expected failures (4xx) are answers, not errors: no error log, no diagnostics event.
+            SuppressDiagnosticsCallback = context => context.Exception is ApiException or BadHttpRequestException,
+        });
+        // Unknown routes and wrong verbs answer with the same body shape.
+        app.UseStatusCodePages(async context =>
+        {
+            var http = context.HttpContext;
+            var (code, message) = http.Response.StatusCode switch
+            {
+                404 => ("route_not_found", "No route matches this path."),
+                405 => ("method_not_allowed", "This path does not accept this method."),
+                415 => ("unsupported_media_type", "Send the body as application/json."),
+                _ => ("error", "The request failed."),
+            };
+            await ErrorResponses.WriteAsync(http, http.Response.StatusCode, code, message);
+        });
+        return app;
+    }
+
+    private static string ToWireField(string key)
+    {
+        var field = key.TrimStart('$').TrimStart('.');
+        if (field.StartsWith("body.", StringComparison.OrdinalIgnoreCase) || field.StartsWith("request.", StringComparison.OrdinalIgnoreCase))
+        {
+            field = field[(field.IndexOf('.', StringComparison.Ordinal) + 1)..];
+        }
+
+        return string.IsNullOrEmpty(field) ? "body" : JsonNamingPolicy.SnakeCaseLower.ConvertName(field);
+    }
+
+    private static string Describe(Microsoft.AspNetCore.Mvc.ModelBinding.ModelError error)
+    {
+        if (error.Exception is JsonException || error.ErrorMessage.Contains("JSON", StringComparison.OrdinalIgnoreCase)
+            || error.ErrorMessage.Contains("could not be converted", StringComparison.OrdinalIgnoreCase))
+        {
+            return "has the wrong type or is not valid JSON";
+        }
+
+        return string.IsNullOrWhiteSpace(error.ErrorMessage) ? "is invalid" : error.ErrorMessage;
+    }
+}

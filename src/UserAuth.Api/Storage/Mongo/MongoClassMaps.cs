@@ -1,0 +1,64 @@
+using MongoDB.Bson;
+using MongoDB.Bson.IO;
+using MongoDB.Bson.Serialization;
+using MongoDB.Bson.Serialization.Serializers;
+using UserAuth.Api.Features.Customers;
+
+namespace UserAuth.Api.Storage.Mongo;
+
+/// <summary>Class maps for this project's stored types, registered once.</summary>
+internal static class MongoClassMaps
+{
+    private static readonly Lock Gate = new();
+    private static bool registered;
+
+    public static void Register()
+    {
+        lock (Gate)
+        {
+            if (registered)
+            {
+                return;
+            }
+
+            MongoConventions.Register();
+            BsonClassMap.RegisterClassMap<User>(map =>
+            {
+                map.AutoMap();
+                map.MapMember(u => u.Version).SetElementName("__v");
+                map.MapMember(u => u.Meta).SetSerializer(JsonTextSerializer.Instance);
+            });
+            BsonClassMap.RegisterClassMap<UserPhone>(map =>
+            {
+                map.AutoMap();
+                map.UnmapMember(p => p.E164);
+            });
+            registered = true;
+        }
+    }
+}
+
+/// <summary>Keeps a JSON text (any JSON value) as the equivalent BSON value, so MongoDB can query inside it.</summary>
+internal sealed class JsonTextSerializer : SerializerBase<string?>
+{
+    public static readonly JsonTextSerializer Instance = new();
+
+    public override void Serialize(BsonSerializationContext context, BsonSerializationArgs args, string? value)
+    {
+        if (value is null)
+        {
+            context.Writer.WriteNull();
+            return;
+        }
+
+        using var reader = new JsonReader(value);
+        var bson = BsonValueSerializer.Instance.Deserialize(BsonDeserializationContext.CreateRoot(reader));
+        BsonValueSerializer.Instance.Serialize(context, bson);
+    }
+
+    public override string? Deserialize(BsonDeserializationContext context, BsonDeserializationArgs args)
+    {
+        var bson = BsonValueSerializer.Instance.Deserialize(context);
+        return bson.IsBsonNull ? null : bson.ToJson(new JsonWriterSettings { OutputMode = JsonOutputMode.RelaxedExtendedJson });
+    }
+}

@@ -1,0 +1,47 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace UserAuth.Api.Storage;
+
+public enum StorageProvider
+{
+    Sqlite,
+    MongoDb,
+}
+
+internal sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
+
+    public SqliteStorageOptions Sqlite { get; set; } = new();
+
+    public MongoStorageOptions MongoDb { get; set; } = new();
+}
+
+internal sealed class SqliteStorageOptions
+{
+    /// <summary>The database file; relative paths are under the content root.</summary>
+    [Required]
+    public string Path { get; set; } = "data/userauth.db";
+}
+
+internal sealed class MongoStorageOptions
+{
+    public string ConnectionString { get; set; } = "";
+
+    public string Database { get; set; } = "userauth";
+
+    /// <summary>How long start-up waits for the server before failing.</summary>
+    [Range(1, 300)]
+    public int ConnectTimeoutSeconds { get; set; } = 15;
+}
+
+/// <summary>A store adapter that creates its tables or indexes; run, awaited, at start-up.</summary>
+internal interface IStoreInitializer
+{
+    Task InitializeAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Thrown at start-up when the configured store cannot be used.</summary>
+internal sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
