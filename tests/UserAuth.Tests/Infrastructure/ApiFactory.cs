@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace UserAuth.Tests.Infrastructure;
+
+public enum StoreKind
+{
+    Sqlite,
+    MongoDb,
+}
+
+/// <summary>The real service in memory, over a real store, with configuration overridden in memory.</summary>
+public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+{
+    public const string SigningKey = "integration-tests-signing-key-0123456789abcdef0123456789";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+    }
+
+    /// <summary>The clients every test can use; see <see cref="TestClients"/>.</summary>
+    public static Dictionary<string, string?> BaseSettings() => new()
+    {
+        ["Auth:SigningKey"] = SigningKey,
+        ["Logging:Json"] = "false",
+        ["Serilog:MinimumLevel:Default"] = "Warning",
+        ["Auth:BootstrapClients:0:ClientId"] = TestClients.Main.ClientId,
+        ["Auth:BootstrapClients:0:ClientSecret"] = TestClients.Main.Secret,
+        ["Auth:BootstrapClients:0:CompanyId"] = TestClients.Main.CompanyId,
+        ["Auth:BootstrapClients:1:ClientId"] = TestClients.OtherCompany.ClientId,
+        ["Auth:BootstrapClients:1:ClientSecret"] = TestClients.OtherCompany.Secret,
+        ["Auth:BootstrapClients:1:CompanyId"] = TestClients.OtherCompany.CompanyId,
+        ["Auth:BootstrapClients:2:ClientId"] = TestClients.ReadOnly.ClientId,
+        ["Auth:BootstrapClients:2:ClientSecret"] = TestClients.ReadOnly.Secret,
+        ["Auth:BootstrapClients:2:CompanyId"] = TestClients.ReadOnly.CompanyId,
+        ["Auth:BootstrapClients:2:Scopes"] = "user:read",
+        ["Auth:BootstrapClients:3:ClientId"] = TestClients.OneApplication.ClientId,
+        ["Auth:BootstrapClients:3:ClientSecret"] = TestClients.OneApplication.Secret,
+        ["Auth:BootstrapClients:3:CompanyId"] = TestClients.OneApplication.CompanyId,
+        ["Auth:BootstrapClients:3:ApplicationIds:0"] = TestClients.OneApplicationId,
+    };
+}
+
+public sealed record TestClient(string ClientId, string Secret, string CompanyId);
+
+public static class TestClients
+{
+    public const string OneApplicationId = "aaaaaaaaaaaaaaaaaaaaaaaa";
+
+    public static readonly TestClient Main = new("tests-main", "main-secret-123", "1001");
+    public static readonly TestClient OtherCompany = new("tests-other", "other-secret-123", "2002");
+    public static readonly TestClient ReadOnly = new("tests-readonly", "readonly-secret-123", "1001");
+    public static readonly TestClient OneApplication = new("tests-one-app", "one-app-secret-123", "1001");
+}
