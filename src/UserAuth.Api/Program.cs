@@ -8,7 +8,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthStorage()
     .AddUserAuthSecurity()
     .AddUserAuthSwagger()
-    .AddUserAuthCustomers();
+    .AddUserAuthCustomers()
+    .AddUserAuthLifecycle();
 
 var app = builder.Build();
 

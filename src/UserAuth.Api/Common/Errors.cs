@@ -12,8 +12,8 @@ public abstract class ApiException(int statusCode, string code, string message, 
     public IReadOnlyList<FieldError> Errors { get; } = errors ?? [];
 }
 
-public sealed class NotFoundException(string message, string code = "not_found")
-    : ApiException(StatusCodes.Status404NotFound, code, message);
+public sealed class NotFoundException(string message, string code = "not_found", IReadOnlyList<FieldError>? errors = null)
+    : ApiException(StatusCodes.Status404NotFound, code, message, errors);
 
 public sealed class ConflictException(string message, string code = "conflict", IReadOnlyList<FieldError>? errors = null)
     : ApiException(StatusCodes.Status409Conflict, code, message, errors);

@@ -21,7 +21,9 @@ internal sealed record CreateUserRequestSchema
 
     public string? ExternalId { get; init; }
 
-    /// <summary>Any JSON value.</summary>
+    public string? RrId { get; init; }
+
+    /// <summary>A JSON object (the later client declares it an object).</summary>
     public JsonElement? Meta { get; init; }
 }
 
@@ -35,6 +37,8 @@ internal sealed record UpdateUserRequestSchema
     public string? Gender { get; init; }
 
     public string? ExternalId { get; init; }
+
+    public string? RrId { get; init; }
 
     public JsonElement? Meta { get; init; }
 
@@ -101,6 +105,8 @@ internal sealed record UserSchema
 
     public string? ExternalId { get; init; }
 
+    public string? RrId { get; init; }
+
     public required string AccountType { get; init; }
 
     public string? ProfilePicUrl { get; init; }
@@ -116,6 +122,15 @@ internal sealed record UserSchema
     public required string CreatedAt { get; init; }
 
     public required string UpdatedAt { get; init; }
+
+    /// <summary>live, blocked, archived or deleted.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>True once archived (UserSearchSchema).</summary>
+    public required bool Archive { get; init; }
+
+    /// <summary>When the user was deleted; only on deleted users.</summary>
+    public string? DeletedOn { get; init; }
 
     /// <summary>When a deleted user's data will be erased; only on deleted users.</summary>
     public string? DeleteOn { get; init; }
@@ -134,6 +149,7 @@ internal sealed record UserSchema
         Gender = user.Gender,
         Dob = user.Dob is { } dob ? UtcDateTimeConverter.ToWire(dob) : null,
         ExternalId = user.ExternalId,
+        RrId = user.RrId,
         AccountType = user.AccountType,
         ProfilePicUrl = user.ProfilePicUrl,
         Active = user.Active && user.State == UserState.Live,
@@ -142,6 +158,9 @@ internal sealed record UserSchema
         Meta = user.Meta is null ? null : JsonDocument.Parse(user.Meta).RootElement.Clone(),
         CreatedAt = UtcDateTimeConverter.ToWire(user.CreatedAt),
         UpdatedAt = UtcDateTimeConverter.ToWire(user.UpdatedAt),
+        Status = user.State == UserState.Live ? (user.Active ? "live" : "blocked") : user.State.ToString().ToLowerInvariant(),
+        Archive = user.State == UserState.Archived,
+        DeletedOn = user.State == UserState.Deleted && user.DeletedAt is { } at ? UtcDateTimeConverter.ToWire(at) : null,
         DeleteOn = user.State == UserState.Deleted && user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : null,
         Version = user.Version,
     };

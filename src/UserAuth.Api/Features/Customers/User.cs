@@ -30,6 +30,8 @@ internal sealed class User
 
     public string? ExternalId { get; set; }
 
+    public string? RrId { get; set; }
+
     public string AccountType { get; set; } = "user";
 
     public string? ProfilePicUrl { get; set; }
@@ -46,6 +48,9 @@ internal sealed class User
 
     public UserState State { get; set; } = UserState.Live;
 
+    public DateTime? DeletedAt { get; set; }
+
+    /// <summary>End of the restore window of a deleted user; then the personal data is erased.</summary>
     public DateTime? DeleteOn { get; set; }
 
     /// <summary>Username, emails and phones this user holds (<see cref="IdentityKeys"/>); empty once released.</summary>

@@ -24,6 +24,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             LastName = request.LastName?.Trim(),
             Gender = request.Gender?.Trim(),
             ExternalId = request.ExternalId,
+            RrId = request.RrId,
             Meta = request.Meta is { ValueKind: not JsonValueKind.Null } meta ? meta.GetRawText() : "{}",
             PhoneNumbers = [new UserPhone { CountryCode = phone.CountryCode, Phone = phone.NationalNumber, Primary = true }],
             Emails = Identifiers.NormalizeEmail(request.Email) is { } email ? [new UserEmail { Email = email, Primary = true }] : [],
@@ -73,6 +74,11 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             if (request.ExternalId is not null)
             {
                 user.ExternalId = request.ExternalId;
+            }
+
+            if (request.RrId is not null)
+            {
+                user.RrId = request.RrId;
             }
 
             if (request.Meta is { } meta)

@@ -13,7 +13,9 @@ internal static class CustomerRules
             .WithMessage("must not be blank");
 
     public static IRuleBuilderOptions<T, JsonElement?> Meta<T>(this IRuleBuilder<T, JsonElement?> rule) =>
-        rule.Must(m => m is null || m.Value.GetRawText().Length <= MaxMetaBytes)
+        rule.Must(m => m is null || m.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Null)
+            .WithMessage("must be a JSON object")
+            .Must(m => m is null || m.Value.GetRawText().Length <= MaxMetaBytes)
             .WithMessage($"must be at most {MaxMetaBytes} bytes of JSON");
 }
 
@@ -35,6 +37,7 @@ internal sealed class CreateUserRequestValidator : AbstractValidator<CreateUserR
         RuleFor(x => x.LastName).Name();
         RuleFor(x => x.Gender).MaximumLength(32);
         RuleFor(x => x.ExternalId).MaximumLength(128);
+        RuleFor(x => x.RrId).MaximumLength(128);
         RuleFor(x => x.Meta).Meta();
     }
 }
@@ -47,6 +50,7 @@ internal sealed class UpdateUserRequestValidator : AbstractValidator<UpdateUserR
         RuleFor(x => x.LastName).Name();
         RuleFor(x => x.Gender).MaximumLength(32);
         RuleFor(x => x.ExternalId).MaximumLength(128);
+        RuleFor(x => x.RrId).MaximumLength(128);
         RuleFor(x => x.Meta).Meta();
 
         When(x => x.Emails is not null, () =>

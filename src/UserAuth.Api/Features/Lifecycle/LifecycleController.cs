@@ -1,0 +1,70 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Auth;
+
+namespace UserAuth.Api.Features.Lifecycle;
+
+[Tags("Customer lifecycle")]
+internal sealed class LifecycleController(LifecycleService lifecycle) : PlatformController
+{
+    private string Actor => User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
+
+    /// <summary>blockOrUnblockUsers: status false blocks (active: false, sessions revoked), true unblocks. Unknown ids: 404, nothing changed.</summary>
+    [HttpPut("customers/activation")]
+    [Authorize(Policy = Scopes.Write)]
+    [ProducesResponseType(typeof(BlockUserSuccess), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    public Task<BlockUserSuccess> BlockOrUnblockUsers([FromBody] BlockUserRequestSchema body, CancellationToken cancellationToken) =>
+        lifecycle.BlockOrUnblockAsync(Tenant, body, Actor, cancellationToken);
+
+    /// <summary>archiveUser: removes the user from the sales channel; their username, emails and phones become free.</summary>
+    [HttpPut("customers/archive")]
+    [Authorize(Policy = Scopes.Write)]
+    [ProducesResponseType(typeof(ArchiveUserSuccess), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    public Task<ArchiveUserSuccess> ArchiveUser([FromBody] ArchiveUserRequestSchema body, CancellationToken cancellationToken) =>
+        lifecycle.ArchiveAsync(Tenant, body, Actor, cancellationToken);
+
+    /// <summary>
+    /// Delete a customer (not in the reference client): marked deleted, restorable with unDeleteUser until
+    /// <c>delete_on</c> = now + the application's <c>delete_account_day</c>; then the personal data is erased.
+    /// </summary>
+    [HttpDelete("customers/{user_id}")]
+    [Authorize(Policy = Scopes.Write)]
+    [ProducesResponseType(typeof(DeleteUserSuccess), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    public Task<DeleteUserSuccess> DeleteUser([FromRoute(Name = "user_id")] string userId, [FromQuery] string? reason,
+        CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(reason) || reason.Length > LifecycleRules.MaxReason)
+        {
+            throw new ValidationFailedException("reason", $"is required, at most {LifecycleRules.MaxReason} characters");
+        }
+
+        return lifecycle.DeleteAsync(Tenant, userId, reason.Trim(), Actor, cancellationToken);
+    }
+
+    /// <summary>unDeleteUser: restores a deleted user inside the restore window; refused after it or for a user never deleted.</summary>
+    [HttpPut("customers/undelete")]
+    [Authorize(Policy = Scopes.Write)]
+    [ProducesResponseType(typeof(UnDeleteUserSuccess), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    public async Task<UnDeleteUserSuccess> UnDeleteUser([FromBody] UnDeleteUserRequestSchema body, CancellationToken cancellationToken)
+    {
+        await lifecycle.UnDeleteAsync(Tenant, body, cancellationToken);
+        return new UnDeleteUserSuccess(true);
+    }
+
+    /// <summary>getUserTimeline: the user's lifecycle events (created, blocked, unblocked, archived, deleted, restored, erased).</summary>
+    [HttpGet("customers/{user_id}/timeline")]
+    [Authorize(Policy = Scopes.Read)]
+    [ProducesResponseType(typeof(UserTimelineSchema), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
+    public Task<UserTimelineSchema> GetUserTimeline([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
+        lifecycle.TimelineAsync(Tenant, userId, cancellationToken);
+}

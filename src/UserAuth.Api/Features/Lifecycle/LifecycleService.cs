@@ -1,0 +1,169 @@
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Features.PlatformConfig;
+using UserAuth.Api.Features.Sessions;
+
+namespace UserAuth.Api.Features.Lifecycle;
+
+/// <summary>
+/// Whether a customer can use the storefront: block / unblock, archive, delete with a restore window, undelete.
+/// Block, archive and delete end every live session of the user in the same request.
+/// </summary>
+internal sealed class LifecycleService(
+    IUserStore store,
+    UserService users,
+    IUserSessionRevoker sessions,
+    ILoginSettings settings,
+    TimeProvider clock,
+    ILogger<LifecycleService> logger)
+{
+    public async Task<BlockUserSuccess> BlockOrUnblockAsync(Tenant tenant, BlockUserRequestSchema request, string actor,
+        CancellationToken cancellationToken)
+    {
+        var ids = request.UserId!.Select(id => id.ToLowerInvariant()).Distinct().ToList();
+        var block = request.Status == false;
+
+        // Every id is checked before anything is written: unknown or unusable ids are reported, nothing is half done.
+        var found = (await store.FindByIdsAsync(tenant, ids, cancellationToken)).ToDictionary(u => u.Id);
+        var unknown = ids.Where(id => !found.TryGetValue(id, out var u) || u.State == UserState.Erased).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new NotFoundException($"No such user: {string.Join(", ", unknown)}.", "user_not_found",
+                unknown.Select(id => new FieldError("user_id", $"{id} is not a user of this application")).ToList());
+        }
+
+        var notLive = ids.Where(id => found[id].State != UserState.Live).ToList();
+        if (notLive.Count > 0)
+        {
+            throw new ConflictException($"Only live users can be blocked or unblocked: {string.Join(", ", notLive)}.",
+                "user_not_live", notLive.Select(id => new FieldError("user_id", $"{id} is {found[id].State.ToString().ToLowerInvariant()}")).ToList());
+        }
+
+        var revoked = 0;
+        foreach (var id in ids)
+        {
+            await users.MutateAsync(tenant, id, user =>
+            {
+                if (user.State != UserState.Live)
+                {
+                    throw new ConflictException("The user is no longer live.", "user_not_live");
+                }
+
+                if (user.Active == !block)
+                {
+                    return false;
+                }
+
+                user.Active = !block;
+                user.Timeline.Add(Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", request.Reason));
+                return true;
+            }, ConflictFields.Update, cancellationToken);
+
+            if (block)
+            {
+                revoked += await sessions.RevokeAllAsync(tenant, id, request.Reason ?? "blocked", actor, cancellationToken);
+            }
+        }
+
+        logger.LogInformation("{Action} {Count} users in application {ApplicationId}; revoked {Sessions} sessions",
+            block ? "Blocked" : "Unblocked", ids.Count, tenant.ApplicationId, revoked);
+        return new BlockUserSuccess(true, ids, revoked);
+    }
+
+    public async Task<ArchiveUserSuccess> ArchiveAsync(Tenant tenant, ArchiveUserRequestSchema request, string actor,
+        CancellationToken cancellationToken)
+    {
+        var user = await users.MutateAsync(tenant, request.UserId!, user =>
+        {
+            switch (user.State)
+            {
+                case UserState.Archived:
+                    return false;
+                case UserState.Deleted:
+                    throw new ConflictException("A deleted user cannot be archived; restore them first.", "user_deleted");
+            }
+
+            user.State = UserState.Archived;
+            user.Timeline.Add(Event("archived", "Account archived", request.Reason));
+            return true;
+        }, ConflictFields.Update, cancellationToken);
+
+        var revoked = await sessions.RevokeAllAsync(tenant, user.Id, request.Reason ?? "archived", actor, cancellationToken);
+        logger.LogInformation("Archived user {UserId}; revoked {Sessions} sessions", user.Id, revoked);
+        return new ArchiveUserSuccess(true, user.Id, revoked);
+    }
+
+    public async Task<DeleteUserSuccess> DeleteAsync(Tenant tenant, string userId, string reason, string actor,
+        CancellationToken cancellationToken)
+    {
+        var days = (await settings.GetAsync(tenant, cancellationToken)).DeleteAccountDays;
+        var user = await users.MutateAsync(tenant, userId, user =>
+        {
+            switch (user.State)
+            {
+                case UserState.Deleted:
+                    return false; // a retry answers the same restore window
+                case UserState.Archived:
+                    throw new ConflictException("An archived user cannot be deleted.", "user_archived");
+            }
+
+            var now = clock.UtcNowMs();
+            user.State = UserState.Deleted;
+            user.DeletedAt = now;
+            user.DeleteOn = now.AddDays(days);
+            user.Timeline.Add(Event("deleted", "Account deletion requested", reason));
+            return true;
+        }, ConflictFields.Update, cancellationToken);
+
+        var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason, actor, cancellationToken);
+        logger.LogInformation("Deleted user {UserId} (restorable until {DeleteOn}); revoked {Sessions} sessions",
+            user.Id, user.DeleteOn, revoked);
+        return new DeleteUserSuccess(true, user.Id, UtcDateTimeConverter.ToWire(user.DeleteOn!.Value), revoked);
+    }
+
+    public async Task UnDeleteAsync(Tenant tenant, UnDeleteUserRequestSchema request, CancellationToken cancellationToken)
+    {
+        var existing = await store.FindByIdAsync(tenant, request.UserId!.ToLowerInvariant(), cancellationToken)
+                       ?? throw UserService.UserNotFound();
+        if (existing.State == UserState.Erased)
+        {
+            throw WindowPassed();
+        }
+
+        await users.MutateAsync(tenant, existing.Id, user =>
+        {
+            if (user.State == UserState.Erased || (user.State == UserState.Deleted && clock.UtcNowMs() > user.DeleteOn))
+            {
+                throw WindowPassed();
+            }
+
+            if (user.State != UserState.Deleted)
+            {
+                throw new ConflictException("The user was not deleted.", "user_not_deleted");
+            }
+
+            user.State = UserState.Live;
+            user.DeletedAt = null;
+            user.DeleteOn = null;
+            user.Timeline.Add(Event("restored", "Account deletion cancelled", request.Reason));
+            return true;
+        }, ConflictFields.Update, cancellationToken);
+        logger.LogInformation("Restored user {UserId}", existing.Id);
+    }
+
+    public async Task<UserTimelineSchema> TimelineAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(tenant, userId, cancellationToken);
+        return new UserTimelineSchema(
+            user.State == UserState.Deleted && user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : null,
+            user.Timeline.OrderBy(e => e.Date)
+                .Select(e => new TimelineItem(UtcDateTimeConverter.ToWire(e.Date), e.Title, e.Type, e.Visible, e.SubTitle))
+                .ToList());
+    }
+
+    private TimelineEvent Event(string type, string title, string? reason) =>
+        new() { Type = type, Title = title, SubTitle = string.IsNullOrWhiteSpace(reason) ? null : reason, Date = clock.UtcNowMs() };
+
+    private static ConflictException WindowPassed() =>
+        new("The restore window of this user has passed; the account cannot be restored.", "restore_window_passed");
+}
