@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace UserAuth.Tests.Infrastructure;
 
@@ -18,7 +17,12 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        // UseSetting, not ConfigureAppConfiguration: Program reads some settings (the store provider) while building,
+        // before configuration sources added by the factory would be applied.
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
     }
 
     /// <summary>The clients every test can use; see <see cref="TestClients"/>.</summary>

@@ -56,6 +56,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
                 throw new ConflictException($"The user is {user.State.ToString().ToLowerInvariant()} and cannot be updated.", "user_not_live");
             }
 
+            var before = System.Text.Json.JsonSerializer.Serialize(UserSchema.From(user));
             if (request.FirstName is not null)
             {
                 user.FirstName = request.FirstName.Trim();
@@ -113,7 +114,8 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
                 }).ToList();
             }
 
-            return true;
+            // No write (and no new version) when nothing changes.
+            return System.Text.Json.JsonSerializer.Serialize(UserSchema.From(user)) != before;
         }, ConflictFields.Update, cancellationToken);
 
     public async Task<User> GetAsync(Tenant tenant, string userId, CancellationToken cancellationToken)

@@ -74,6 +74,7 @@ internal static class MongoConventions
         var pack = new ConventionPack
         {
             new SnakeCaseElementNameConvention(),
+            new StringIdStoredAsObjectIdConvention(),
             new IgnoreExtraElementsConvention(true),
             new EnumRepresentationConvention(BsonType.String),
             new IgnoreIfNullConvention(true),
