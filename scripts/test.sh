@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Runs every test suite: the .NET unit/integration/contract tests (SQLite and the MongoDB adapter) and the
+# end-to-end suite through the official JS client (against SQLite and against the MongoDB adapter).
+# Needs only the .NET SDK and Node.js/npm; installs the npm packages it needs.
+#
+# MongoDB: USERAUTH_TEST_MONGODB=<connection string> uses that server (a real MongoDB). Otherwise Testcontainers
+# is tried by the tests where Docker can run images; where it cannot (our CI machines), this script starts the
+# MongoDB wire emulator in tools/mongo-emulator so the MongoDB adapter's code still runs (tests the emulator
+# cannot honour are skipped with the reason). USERAUTH_TEST_NO_EMULATOR=1 turns the emulator off.
+#
+# Ends with a summary line "N passed, N failed[, N skipped]"; exits non-zero on any failure.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+LOGS=$(mktemp -d "${TMPDIR:-/tmp}/userauth-test.XXXXXX")
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+passed=0; failed=0; skipped=0; broken=0
+say() { printf '\n== %s\n' "$*"; }
+
+EMULATOR_PID_FILE="$LOGS/mongo-emulator.pid"
+cleanup() { [ -f "$EMULATOR_PID_FILE" ] && bash tools/mongo-emulator/stop.sh "$EMULATOR_PID_FILE" >/dev/null 2>&1; true; }
+trap cleanup EXIT
+
+say "build (Release)"
+if ! dotnet build UserAuth.sln -c Release 2>&1 | tee "$LOGS/build.log" | grep -E "error|Warn|Elapsed|Build succeeded"; then :; fi
+if ! grep -q "Build succeeded" "$LOGS/build.log"; then
+  echo "build failed; see above"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+if [ -z "${USERAUTH_TEST_MONGODB:-}" ] && [ "${USERAUTH_TEST_NO_EMULATOR:-0}" != "1" ]; then
+  say "MongoDB wire emulator (no MongoDB server is installable here; see tools/mongo-emulator/README.md)"
+  port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})")
+  if url=$(bash tools/mongo-emulator/start.sh "$port" "$EMULATOR_PID_FILE"); then
+    export USERAUTH_TEST_MONGODB="$url" USERAUTH_TEST_MONGODB_EMULATOR=1
+    echo "emulator at $url"
+  else
+    echo "the MongoDB emulator did not start: the MongoDB tests will be skipped with that reason"
+    broken=$((broken + 1))
+  fi
+fi
+
+say "dotnet test"
+dotnet test UserAuth.sln -c Release --no-build 2>&1 | tee "$LOGS/dotnet-test.log" | grep -vE "^\s*(Skipped|Passed) |\[SKIP\]|^\s*$"
+dotnet_rc=${PIPESTATUS[0]}
+while read -r line; do
+  p=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$line"); f=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$line")
+  s=$(sed -E 's/.*Skipped: *([0-9]+).*/\1/' <<<"$line")
+  passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+done < <(grep -E "^(Passed|Failed)! +- +Failed: +[0-9]+, Passed: +[0-9]+, Skipped: +[0-9]+" "$LOGS/dotnet-test.log")
+if [ "$dotnet_rc" -ne 0 ] && ! grep -qE "^Failed! " "$LOGS/dotnet-test.log"; then broken=$((broken + 1)); fi
+echo "(skip reasons, once each:)"
+grep -E "^\s+Skipped " -A2 "$LOGS/dotnet-test.log" | grep -vE "^\s+Skipped |^--$" | sed -E 's/^\s+//' | sort | uniq -c | sort -rn | head -10
+
+run_e2e() {
+  local label=$1; shift
+  say "end-to-end with the official client ($label)"
+  env "$@" bash tests/e2e/run.sh 2>&1 | tee "$LOGS/e2e-$label.log" | grep -E "^(not ok|# (pass|fail|skipped|todo|tests))|^\[e2e\]|Error|assert" | head -200
+  local rc=${PIPESTATUS[0]}
+  local p f s
+  p=$(grep -E "^# pass [0-9]+" "$LOGS/e2e-$label.log" | tail -1 | awk '{print $3}')
+  f=$(grep -E "^# fail [0-9]+" "$LOGS/e2e-$label.log" | tail -1 | awk '{print $3}')
+  s=$(grep -E "^# skipped [0-9]+" "$LOGS/e2e-$label.log" | tail -1 | awk '{print $3}')
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0})); skipped=$((skipped + ${s:-0}))
+  if [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then broken=$((broken + 1)); fi
+}
+
+run_e2e sqlite USERAUTH_E2E_STORE=Sqlite
+if [ -n "${USERAUTH_TEST_MONGODB:-}" ]; then
+  run_e2e mongodb USERAUTH_E2E_STORE=MongoDb USERAUTH_E2E_MONGODB="$USERAUTH_TEST_MONGODB"
+else
+  echo "end-to-end over MongoDB skipped: no MongoDB server (set USERAUTH_TEST_MONGODB)"
+fi
+
+failed=$((failed + broken))
+echo
+echo "logs: $LOGS"
+if [ "$skipped" -gt 0 ]; then
+  echo "$passed passed, $failed failed, $skipped skipped"
+else
+  echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
