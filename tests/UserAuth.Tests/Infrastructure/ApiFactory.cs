@@ -31,6 +31,8 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         ["Auth:SigningKey"] = SigningKey,
         ["Logging:Json"] = "false",
         ["Serilog:MinimumLevel:Default"] = "Warning",
+        // Tests run erasure themselves (ErasureService), deterministically.
+        ["Lifecycle:ErasureJobEnabled"] = "false",
         ["Auth:BootstrapClients:0:ClientId"] = TestClients.Main.ClientId,
         ["Auth:BootstrapClients:0:ClientSecret"] = TestClients.Main.Secret,
         ["Auth:BootstrapClients:0:CompanyId"] = TestClients.Main.CompanyId,
