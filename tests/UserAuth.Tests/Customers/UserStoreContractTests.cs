@@ -1,0 +1,166 @@
+using Microsoft.Extensions.DependencyInjection;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
+using UserAuth.Tests.Infrastructure;
+
+namespace UserAuth.Tests.Customers;
+
+/// <summary>The <see cref="IUserStore"/> port's contract, run against every adapter.</summary>
+public abstract class UserStoreContractTests(ApiFixture fixture)
+{
+    private readonly Tenant tenant = new("1001", ApiFixture.NewApplicationId());
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private IUserStore Store
+    {
+        get
+        {
+            fixture.RequireStore();
+            return fixture.Services.GetRequiredService<IUserStore>();
+        }
+    }
+
+    private User NewUser(string? username = null, string? email = null, DateTime? createdAt = null, Tenant? where = null)
+    {
+        var t = where ?? tenant;
+        var user = new User
+        {
+            Id = Ids.New(),
+            CompanyId = t.CompanyId,
+            ApplicationId = t.ApplicationId,
+            Username = username ?? Build.Username(),
+            FirstName = "Ada",
+            LastName = "Lovelace",
+            Meta = """{"k": [1, "two", {"three": 3}]}""",
+            Emails = email is null ? [] : [new UserEmail { Email = email, Primary = true }],
+            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
+            CreatedAt = createdAt ?? DateTime.UtcNow,
+            UpdatedAt = DateTime.UtcNow,
+            Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = DateTime.UtcNow }],
+        };
+        user.CreatedAt = new DateTime(user.CreatedAt.Ticks - user.CreatedAt.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+        user.RefreshDerived();
+        return user;
+    }
+
+    [Fact]
+    public async Task Inserted_users_read_back_whole_and_only_in_their_tenant()
+    {
+        var user = NewUser(email: "ada@example.com");
+        await Store.InsertAsync(user, None);
+
+        var read = await Store.FindByIdAsync(tenant, user.Id, None);
+        Assert.NotNull(read);
+        Assert.Equal(user.Username, read.Username);
+        Assert.Equal(user.CreatedAt, read.CreatedAt);
+        Assert.Equal(DateTimeKind.Utc, read.CreatedAt.Kind);
+        Assert.Equal("ada@example.com", Assert.Single(read.Emails).Email);
+        Assert.Equal(user.PhoneNumbers[0].E164, Assert.Single(read.PhoneNumbers).E164);
+        Assert.Equal(System.Text.Json.JsonDocument.Parse(user.Meta!).RootElement.GetRawText().Replace(" ", "", StringComparison.Ordinal),
+            System.Text.Json.JsonDocument.Parse(read.Meta!).RootElement.GetRawText().Replace(" ", "", StringComparison.Ordinal));
+        Assert.Equal(user.IdentityKeys.Order(), read.IdentityKeys.Order());
+        Assert.Equal("created", Assert.Single(read.Timeline).Type);
+
+        Assert.Null(await Store.FindByIdAsync(new Tenant("2002", tenant.ApplicationId), user.Id, None));
+        Assert.Null(await Store.FindByIdAsync(new Tenant("1001", ApiFixture.NewApplicationId()), user.Id, None));
+        Assert.Single(await Store.FindByIdsAsync(tenant, [user.Id, Ids.New()], None));
+    }
+
+    [Fact]
+    public async Task A_taken_identity_key_is_refused_by_the_store_itself()
+    {
+        fixture.SkipOnEmulator("enforce unique indexes");
+        var first = NewUser(email: "same@example.com");
+        await Store.InsertAsync(first, None);
+        await Assert.ThrowsAsync<IdentityTakenException>(() => Store.InsertAsync(NewUser(email: "same@example.com"), None));
+
+        var second = NewUser();
+        await Store.InsertAsync(second, None);
+        var version = second.Version;
+        second.Username = first.Username;
+        second.Version++;
+        second.RefreshDerived();
+        await Assert.ThrowsAsync<IdentityTakenException>(() => Store.ReplaceAsync(second, version, None));
+
+        // Another application may hold the same keys.
+        await Store.InsertAsync(NewUser(username: first.Username, email: "same@example.com", where: new Tenant("1001", ApiFixture.NewApplicationId())), None);
+    }
+
+    [Fact]
+    public async Task Replace_is_conditional_on_the_version()
+    {
+        var user = NewUser();
+        await Store.InsertAsync(user, None);
+        user.FirstName = "Changed";
+        user.Version = 1;
+        Assert.True(await Store.ReplaceAsync(user, 0, None));
+        user.FirstName = "Lost";
+        user.Version = 2;
+        Assert.False(await Store.ReplaceAsync(user, 0, None));
+        Assert.Equal("Changed", (await Store.FindByIdAsync(tenant, user.Id, None))!.FirstName);
+    }
+
+    [Fact]
+    public async Task Released_keys_no_longer_find_the_user_and_listing_skips_archived()
+    {
+        var user = NewUser(email: "gone@example.com");
+        await Store.InsertAsync(user, None);
+        user.State = UserState.Archived;
+        user.Version = 1;
+        user.RefreshDerived();
+        Assert.True(await Store.ReplaceAsync(user, 0, None));
+
+        Assert.Empty(await Store.FindByKeysAsync(tenant, [IdentityKeys.Email("gone@example.com")], 10, None));
+        Assert.Equal(0, (await Store.ListAsync(tenant, CustomerFilter.All, 0, 10, None)).Total);
+        await Store.InsertAsync(NewUser(email: "gone@example.com"), None);
+    }
+
+    [Fact]
+    public async Task List_sorts_newest_first_and_filters_by_keys_or_prefix()
+    {
+        var start = DateTime.UtcNow.AddMinutes(-10);
+        var users = Enumerable.Range(0, 4).Select(i => NewUser(username: $"zz{i}_{Guid.NewGuid():N}"[..12], createdAt: start.AddSeconds(i))).ToList();
+        users[1].FirstName = "Grace";
+        users[1].RefreshDerived();
+        foreach (var u in users)
+        {
+            await Store.InsertAsync(u, None);
+        }
+
+        var (page, total) = await Store.ListAsync(tenant, CustomerFilter.All, 1, 2, None);
+        Assert.Equal(4, total);
+        Assert.Equal([users[2].Id, users[1].Id], page.Select(u => u.Id));
+
+        var (byPrefix, prefixTotal) = await Store.ListAsync(tenant, new CustomerFilter([], "gra"), 0, 10, None);
+        Assert.Equal(users[1].Id, Assert.Single(byPrefix).Id);
+        Assert.Equal(1, prefixTotal);
+
+        var (byKey, _) = await Store.ListAsync(tenant, new CustomerFilter([IdentityKeys.Phone(users[3].PhoneNumbers[0].E164)], null), 0, 10, None);
+        Assert.Equal(users[3].Id, Assert.Single(byKey).Id);
+    }
+
+    [Fact]
+    public async Task Deleted_users_are_due_once_their_window_ends()
+    {
+        var due = NewUser();
+        var notYet = NewUser();
+        foreach (var (user, deleteOn) in new[] { (due, DateTime.UtcNow.AddMinutes(-1)), (notYet, DateTime.UtcNow.AddDays(1)) })
+        {
+            await Store.InsertAsync(user, None);
+            user.State = UserState.Deleted;
+            user.DeleteOn = deleteOn;
+            user.Version = 1;
+            Assert.True(await Store.ReplaceAsync(user, 0, None));
+        }
+
+        var found = await Store.FindDeletedDueAsync(DateTime.UtcNow, 10_000, None);
+        Assert.Contains(found, u => u.Id == due.Id);
+        Assert.DoesNotContain(found, u => u.Id == notYet.Id);
+    }
+}
+
+[Collection(SqliteCollection.Name)]
+public sealed class SqliteUserStoreContractTests(SqliteApiFixture fixture) : UserStoreContractTests(fixture);
+
+[Collection(MongoCollection.Name)]
+public sealed class MongoUserStoreContractTests(MongoApiFixture fixture) : UserStoreContractTests(fixture);
