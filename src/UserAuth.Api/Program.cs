@@ -9,6 +9,7 @@ builder.AddUserAuthLogging()
     .AddUserAuthSecurity()
     .AddUserAuthSwagger()
     .AddUserAuthCustomers()
+    .AddUserAuthPlatformConfig()
     .AddUserAuthLifecycle();
 
 var app = builder.Build();

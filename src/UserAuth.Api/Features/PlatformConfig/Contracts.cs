@@ -1,0 +1,294 @@
+using System.Text.Json.Serialization;
+
+namespace UserAuth.Api.Features.PlatformConfig;
+
+/// <summary>
+/// PlatformSchema: an application's login configuration. In a request every field is optional: an absent field (or a
+/// field inside a sent object) keeps its current value. <c>_id</c>, <c>created_at</c>, <c>updated_at</c>, <c>__v</c>
+/// and <c>meta</c> belong to the server and are ignored in requests.
+/// </summary>
+internal sealed record PlatformSchema
+{
+    [JsonPropertyName("_id")]
+    public string? Id { get; init; }
+
+    public bool? Active { get; init; }
+
+    /// <summary>Empty, or an http(s) URL.</summary>
+    public string? MobileImage { get; init; }
+
+    /// <summary>Empty, or an http(s) URL.</summary>
+    public string? DesktopImage { get; init; }
+
+    public Social? Social { get; init; }
+
+    public FlashCard? FlashCard { get; init; }
+
+    public bool? Register { get; init; }
+
+    public bool? ForgotPassword { get; init; }
+
+    public Login? Login { get; init; }
+
+    public bool? SkipCaptcha { get; init; }
+
+    public string? Display { get; init; }
+
+    public string? Subtext { get; init; }
+
+    public string? Name { get; init; }
+
+    /// <summary>Server-owned: <c>{"fynd_default": true}</c> while the application has never saved its own configuration.</summary>
+    public MetaSchema? Meta { get; init; }
+
+    public RequiredFields? RequiredFields { get; init; }
+
+    public RegisterRequiredFields? RegisterRequiredFields { get; init; }
+
+    public bool? SkipLogin { get; init; }
+
+    public LookAndFeel? LookAndFeel { get; init; }
+
+    /// <summary>App secrets are stored encrypted and answered masked; sending the masked value back keeps the secret.</summary>
+    public SocialTokens? SocialTokens { get; init; }
+
+    public SessionExpiry? SessionConfig { get; init; }
+
+    /// <summary>A sent list replaces the stored one.</summary>
+    public List<DeleteAccountReasons>? DeleteAccountReasons { get; init; }
+
+    /// <summary>Days a deleted account can still be restored (0 to 365).</summary>
+    public int? DeleteAccountDay { get; init; }
+
+    public DeleteAccountConsent? DeleteAccountConsent { get; init; }
+
+    public DateTime? CreatedAt { get; init; }
+
+    public DateTime? UpdatedAt { get; init; }
+
+    /// <summary>Incremented by every update.</summary>
+    [JsonPropertyName("__v")]
+    public int? Version { get; init; }
+
+    /// <summary>
+    /// The answer for a configuration. Defaults (never saved) carry <c>meta.fynd_default</c> and no <c>_id</c> or dates;
+    /// secrets are shown masked only.
+    /// </summary>
+    public static PlatformSchema From(PlatformConfigDocument config)
+    {
+        var saved = config.Version > 0;
+        return new PlatformSchema
+        {
+            Id = saved ? config.Id : null,
+            Active = config.Active,
+            MobileImage = config.MobileImage,
+            DesktopImage = config.DesktopImage,
+            Social = new Social
+            {
+                AccountKit = config.Social.AccountKit,
+                Apple = config.Social.Apple,
+                Facebook = config.Social.Facebook,
+                Google = config.Social.Google,
+            },
+            FlashCard = new FlashCard
+            {
+                Text = config.FlashCard.Text,
+                TextColor = config.FlashCard.TextColor,
+                BackgroundColor = config.FlashCard.BackgroundColor,
+            },
+            Register = config.Register,
+            ForgotPassword = config.ForgotPassword,
+            Login = new Login { Password = config.Login.Password, Otp = config.Login.Otp },
+            SkipCaptcha = config.SkipCaptcha,
+            Display = config.Display,
+            Subtext = config.Subtext,
+            Name = config.Name,
+            Meta = new MetaSchema { FyndDefault = saved ? null : true },
+            RequiredFields = new RequiredFields
+            {
+                Email = new PlatformEmail { IsRequired = config.RequiredFields.Email.IsRequired, Level = config.RequiredFields.Email.Level },
+                Mobile = new PlatformMobile { IsRequired = config.RequiredFields.Mobile.IsRequired, Level = config.RequiredFields.Mobile.Level },
+            },
+            RegisterRequiredFields = new RegisterRequiredFields
+            {
+                Email = new RegisterRequiredFieldsEmail
+                {
+                    IsRequired = config.RegisterRequiredFields.Email.IsRequired,
+                    Level = config.RegisterRequiredFields.Email.Level,
+                },
+                Mobile = new RegisterRequiredFieldsMobile
+                {
+                    IsRequired = config.RegisterRequiredFields.Mobile.IsRequired,
+                    Level = config.RegisterRequiredFields.Mobile.Level,
+                },
+            },
+            SkipLogin = config.SkipLogin,
+            LookAndFeel = new LookAndFeel
+            {
+                CardPosition = config.LookAndFeel.CardPosition,
+                BackgroundColor = config.LookAndFeel.BackgroundColor,
+            },
+            SocialTokens = new SocialTokens
+            {
+                Google = new Google { AppId = config.SocialTokens.Google.AppId, AppSecret = config.SocialTokens.Google.AppSecretMask },
+                Facebook = new Facebook { AppId = config.SocialTokens.Facebook.AppId, AppSecret = config.SocialTokens.Facebook.AppSecretMask },
+                AccountKit = new Accountkit
+                {
+                    AppId = config.SocialTokens.AccountKit.AppId,
+                    AppSecret = config.SocialTokens.AccountKit.AppSecretMask,
+                },
+            },
+            SessionConfig = new SessionExpiry
+            {
+                Duration = config.SessionConfig.Duration,
+                Type = config.SessionConfig.Type,
+                IsRolling = config.SessionConfig.IsRolling,
+            },
+            DeleteAccountReasons = config.DeleteAccountReasons
+                .Select(r => new DeleteAccountReasons { ReasonId = r.ReasonId, ReasonText = r.ReasonText, ShowTextArea = r.ShowTextArea })
+                .ToList(),
+            DeleteAccountDay = config.DeleteAccountDay,
+            DeleteAccountConsent = new DeleteAccountConsent { ConsentText = config.DeleteAccountConsent },
+            CreatedAt = saved ? config.CreatedAt : null,
+            UpdatedAt = saved ? config.UpdatedAt : null,
+            Version = config.Version,
+        };
+    }
+}
+
+/// <summary>Social: which social logins are offered.</summary>
+internal sealed record Social
+{
+    public bool? AccountKit { get; init; }
+
+    public bool? Apple { get; init; }
+
+    public bool? Facebook { get; init; }
+
+    public bool? Google { get; init; }
+}
+
+/// <summary>FlashCard: the banner on the login page. Colours are <c>#RGB</c> or <c>#RRGGBB</c>.</summary>
+internal sealed record FlashCard
+{
+    public string? Text { get; init; }
+
+    public string? TextColor { get; init; }
+
+    public string? BackgroundColor { get; init; }
+}
+
+/// <summary>Login: the login methods offered.</summary>
+internal sealed record Login
+{
+    public bool? Password { get; init; }
+
+    public bool? Otp { get; init; }
+}
+
+/// <summary>MetaSchema.</summary>
+internal sealed record MetaSchema
+{
+    public bool? FyndDefault { get; init; }
+}
+
+/// <summary>A required field's rule: <c>level</c> is <c>hard</c> or <c>soft</c>.</summary>
+internal abstract record FieldRequirement
+{
+    public bool? IsRequired { get; init; }
+
+    public string? Level { get; init; }
+}
+
+/// <summary>PlatformEmail.</summary>
+internal sealed record PlatformEmail : FieldRequirement;
+
+/// <summary>PlatformMobile.</summary>
+internal sealed record PlatformMobile : FieldRequirement;
+
+/// <summary>RegisterRequiredFieldsEmail.</summary>
+internal sealed record RegisterRequiredFieldsEmail : FieldRequirement;
+
+/// <summary>RegisterRequiredFieldsMobile.</summary>
+internal sealed record RegisterRequiredFieldsMobile : FieldRequirement;
+
+/// <summary>RequiredFields: what a login asks for.</summary>
+internal sealed record RequiredFields
+{
+    public PlatformEmail? Email { get; init; }
+
+    public PlatformMobile? Mobile { get; init; }
+}
+
+/// <summary>RegisterRequiredFields: what a registration asks for.</summary>
+internal sealed record RegisterRequiredFields
+{
+    public RegisterRequiredFieldsEmail? Email { get; init; }
+
+    public RegisterRequiredFieldsMobile? Mobile { get; init; }
+}
+
+/// <summary>LookAndFeel: <c>card_position</c> is <c>center</c>, <c>left</c> or <c>right</c>.</summary>
+internal sealed record LookAndFeel
+{
+    public string? CardPosition { get; init; }
+
+    public string? BackgroundColor { get; init; }
+}
+
+/// <summary>
+/// A social login app. <c>app_secret</c> is answered masked (<c>****</c> + its last 4 characters when it is long
+/// enough); in a request, omit it or send the masked value to keep it, send <c>""</c> to remove it.
+/// </summary>
+internal abstract record SocialApp
+{
+    public string? AppId { get; init; }
+
+    public string? AppSecret { get; init; }
+}
+
+/// <summary>Google.</summary>
+internal sealed record Google : SocialApp;
+
+/// <summary>Facebook.</summary>
+internal sealed record Facebook : SocialApp;
+
+/// <summary>Accountkit.</summary>
+internal sealed record Accountkit : SocialApp;
+
+/// <summary>SocialTokens.</summary>
+internal sealed record SocialTokens
+{
+    public Facebook? Facebook { get; init; }
+
+    public Accountkit? AccountKit { get; init; }
+
+    public Google? Google { get; init; }
+}
+
+/// <summary>SessionExpiry: a session lasts <c>duration</c> <c>type</c> (Days, Hours or Minutes), at most 365 days.</summary>
+internal sealed record SessionExpiry
+{
+    public int? Duration { get; init; }
+
+    public string? Type { get; init; }
+
+    /// <summary>True: each use of a session extends it by the duration.</summary>
+    public bool? IsRolling { get; init; }
+}
+
+/// <summary>DeleteAccountReasons: one reason offered when a customer deletes their account.</summary>
+internal sealed record DeleteAccountReasons
+{
+    public string? ReasonId { get; init; }
+
+    public string? ReasonText { get; init; }
+
+    public bool? ShowTextArea { get; init; }
+}
+
+/// <summary>DeleteAccountConsent.</summary>
+internal sealed record DeleteAccountConsent
+{
+    public string? ConsentText { get; init; }
+}
