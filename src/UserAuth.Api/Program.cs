@@ -10,6 +10,7 @@ builder.AddUserAuthLogging()
     .AddUserAuthSwagger()
     .AddUserAuthCustomers()
     .AddUserAuthPlatformConfig()
+    .AddUserAuthSessions()
     .AddUserAuthLifecycle();
 
 var app = builder.Build();

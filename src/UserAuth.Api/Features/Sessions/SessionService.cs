@@ -1,0 +1,183 @@
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Features.PlatformConfig;
+
+namespace UserAuth.Api.Features.Sessions;
+
+/// <summary>The device a session is created for: what the request body or headers say.</summary>
+internal sealed record SessionOrigin(string? Ip, string? UserAgent);
+
+/// <summary>The outcome of createUserSession: the stored session and the cookie value (which nothing stores).</summary>
+internal sealed record CreatedSession(UserSession Session, string CookieValue);
+
+/// <summary>
+/// Login sessions of customers: created by an admin for a live, active user; listed and revoked by public id;
+/// verified by cookie for the storefront's backends. Sessions expire at <c>expires_at</c>; rolling sessions
+/// (platform config <c>session_config.is_rolling</c>) move it forward when verified.
+/// </summary>
+internal sealed class SessionService(
+    ISessionStore store,
+    UserService users,
+    ILoginSettings loginSettings,
+    SessionCookies cookies,
+    TimeProvider clock,
+    ILogger<SessionService> logger)
+{
+    /// <summary>getActiveSessions shows at most this many (the newest) live sessions.</summary>
+    public const int MaxListed = 100;
+
+    /// <summary>A rolling session is written at most once per this interval, not on every verification.</summary>
+    public static readonly TimeSpan RollingGranularity = TimeSpan.FromMinutes(1);
+
+    public async Task<CreatedSession> CreateAsync(Tenant tenant, CreateUserSessionRequestSchema request, SessionOrigin origin,
+        CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(tenant, request.UserId!, cancellationToken);
+        EnsureCanSignIn(user);
+
+        var maxAge = request.MaxAge ?? await DefaultMaxAgeAsync(tenant, cancellationToken);
+        var now = clock.UtcNowMs();
+        var sid = SessionCookies.NewSid();
+        var session = new UserSession
+        {
+            Id = Ids.New(),
+            CompanyId = tenant.CompanyId,
+            ApplicationId = tenant.ApplicationId,
+            UserId = user.Id,
+            SidHash = SessionCookies.Hash(sid),
+            Domain = request.Domain!.ToLowerInvariant(),
+            Ip = origin.Ip,
+            UserAgent = origin.UserAgent,
+            MaxAge = maxAge,
+            CreatedAt = now,
+            ExpiresAt = now.AddSeconds(maxAge),
+        };
+        await store.InsertAsync(session, cancellationToken);
+        logger.LogInformation("Created session {SessionId} for user {UserId} in application {ApplicationId}",
+            session.Id, user.Id, tenant.ApplicationId);
+        return new CreatedSession(session, cookies.Encode(sid));
+    }
+
+    public async Task<IReadOnlyList<UserSession>> ListAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(tenant, userId, cancellationToken);
+        return await store.ListLiveAsync(tenant, user.Id, clock.UtcNowMs(), MaxListed, cancellationToken);
+    }
+
+    /// <summary>Revokes one live session of the user; 404 when it is unknown, another user's, revoked or expired.</summary>
+    public async Task<string> RevokeAsync(Tenant tenant, string userId, string sessionId, string reason, string actor,
+        CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(tenant, userId, cancellationToken);
+        var id = Ids.IsValid(sessionId) ? sessionId.ToLowerInvariant() : throw SessionNotFound();
+        var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), actor, reason.Trim());
+        if (!await store.RevokeAsync(tenant, user.Id, id, revocation, cancellationToken))
+        {
+            throw SessionNotFound();
+        }
+
+        logger.LogInformation("Revoked session {SessionId} of user {UserId} in application {ApplicationId} by {Actor}",
+            id, user.Id, tenant.ApplicationId, actor);
+        return id;
+    }
+
+    /// <summary>Revokes every live session of the user; returns the public ids it revoked.</summary>
+    public async Task<IReadOnlyList<string>> RevokeAllAsync(Tenant tenant, string userId, string reason, string actor,
+        CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(tenant, userId, cancellationToken);
+        var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), actor, reason.Trim());
+        var count = await store.RevokeAllAsync(tenant, user.Id, revocation, cancellationToken);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        logger.LogInformation("Revoked {Count} sessions of user {UserId} in application {ApplicationId} by {Actor}",
+            count, user.Id, tenant.ApplicationId, actor);
+        return await store.FindIdsByRevocationAsync(tenant, user.Id, revocation.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// The live session a cookie value stands for, when its signature verifies and its user is still live and
+    /// active; every other case is the same 404, so the answer tells nothing about why. Extends rolling sessions.
+    /// </summary>
+    public async Task<UserSession> VerifyAsync(Tenant tenant, string cookie, CancellationToken cancellationToken)
+    {
+        var sid = cookies.Unsign(cookie) ?? throw SessionNotFound();
+        var now = clock.UtcNowMs();
+        var session = await store.FindLiveBySidHashAsync(tenant, SessionCookies.Hash(sid), now, cancellationToken)
+                      ?? throw SessionNotFound();
+        if (!await CanSignInAsync(tenant, session.UserId, cancellationToken))
+        {
+            throw SessionNotFound();
+        }
+
+        var settings = await loginSettings.GetAsync(tenant, cancellationToken);
+        if (settings.SessionIsRolling && settings.SessionDuration > TimeSpan.Zero)
+        {
+            var rolled = now + settings.SessionDuration;
+            if (rolled - session.ExpiresAt >= RollingGranularity &&
+                await store.ExtendAsync(tenant, session.Id, rolled, now, cancellationToken))
+            {
+                session.ExpiresAt = rolled;
+            }
+        }
+
+        return session;
+    }
+
+    private async Task<bool> CanSignInAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var user = await users.GetAsync(tenant, userId, cancellationToken);
+            return user.State == UserState.Live && user.Active;
+        }
+        catch (NotFoundException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<long> DefaultMaxAgeAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        var settings = await loginSettings.GetAsync(tenant, cancellationToken);
+        var seconds = (long)settings.SessionDuration.TotalSeconds;
+        return Math.Clamp(seconds, 1, SessionRules.MaxAgeLimit);
+    }
+
+    private static void EnsureCanSignIn(User user)
+    {
+        if (user.State != UserState.Live)
+        {
+            throw new ConflictException(
+                $"The user is {user.State.ToString().ToLowerInvariant()}; only live users can have sessions.", "user_not_live");
+        }
+
+        if (!user.Active)
+        {
+            throw new ConflictException("The user is blocked; unblock the user before creating a session.", "user_blocked");
+        }
+    }
+
+    private static NotFoundException SessionNotFound() => new("Session not found.", "session_not_found");
+}
+
+/// <summary>Ends every session of a user at once, for block, archive and delete.</summary>
+internal sealed class UserSessionRevoker(ISessionStore store, TimeProvider clock, ILogger<UserSessionRevoker> logger)
+    : IUserSessionRevoker
+{
+    public async Task<int> RevokeAllAsync(Tenant tenant, string userId, string reason, string actor, CancellationToken cancellationToken)
+    {
+        var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), actor, reason);
+        var count = await store.RevokeAllAsync(tenant, userId.ToLowerInvariant(), revocation, cancellationToken);
+        if (count > 0)
+        {
+            logger.LogInformation("Revoked {Count} sessions of user {UserId} in application {ApplicationId} by {Actor}",
+                count, userId, tenant.ApplicationId, actor);
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using FluentValidation;
+using UserAuth.Api.Common;
+
+namespace UserAuth.Api.Features.Sessions;
+
+internal static partial class SessionRules
+{
+    /// <summary>400 days: the longest Max-Age browsers keep a cookie for.</summary>
+    public const long MaxAgeLimit = 400L * 24 * 3600;
+    public const int MaxUserAgentLength = 512;
+    public const int MaxIpLength = 45;
+    public const int MaxReasonLength = 500;
+    public const int MaxCookieLength = 1024;
+
+    /// <summary>A DNS hostname: dot-separated labels of letters, digits and inner hyphens, at most 253 characters.</summary>
+    public static bool IsHostname(string? value) => value is { Length: > 0 and <= 253 } && Hostname().IsMatch(value);
+
+    public static bool IsIp(string? value) => value is { Length: > 0 and <= MaxIpLength } && IPAddress.TryParse(value, out _);
+
+    [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
+        RegexOptions.CultureInvariant)]
+    private static partial Regex Hostname();
+}
+
+internal sealed class CreateUserSessionRequestValidator : AbstractValidator<CreateUserSessionRequestSchema>
+{
+    public CreateUserSessionRequestValidator()
+    {
+        RuleFor(x => x.UserId).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("is required")
+            .Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
+        RuleFor(x => x.Domain).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("is required")
+            .Must(SessionRules.IsHostname).WithMessage("must be a hostname such as shop.example.com");
+        RuleFor(x => x.MaxAge)
+            .InclusiveBetween(1, SessionRules.MaxAgeLimit)
+            .WithMessage($"must be between 1 and {SessionRules.MaxAgeLimit} seconds")
+            .When(x => x.MaxAge is not null);
+        RuleFor(x => x.Ip)
+            .Must(SessionRules.IsIp).WithMessage("must be an IPv4 or IPv6 address")
+            .When(x => x.Ip is not null);
+        RuleFor(x => x.UserAgent).MaximumLength(SessionRules.MaxUserAgentLength);
+    }
+}
+
+internal sealed class VerifyUserSessionRequestValidator : AbstractValidator<VerifyUserSessionRequestSchema>
+{
+    public VerifyUserSessionRequestValidator()
+    {
+        RuleFor(x => x.Cookie).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("is required")
+            .MaximumLength(SessionRules.MaxCookieLength);
+    }
+}
+
+/// <summary>The query arguments of the session routes: every problem in one 400.</summary>
+internal static class SessionQuery
+{
+    /// <summary>The user id (<c>id</c>), lowercased; 400 when missing or not an id.</summary>
+    public static void UserId(string? id, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            errors.Add(new FieldError("id", "is required"));
+        }
+        else if (!Ids.IsValid(id))
+        {
+            errors.Add(new FieldError("id", "must be a 24-hex-digit id"));
+        }
+    }
+
+    public static void Reason(string? reason, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            errors.Add(new FieldError("reason", "is required"));
+        }
+        else if (reason.Length > SessionRules.MaxReasonLength)
+        {
+            errors.Add(new FieldError("reason", $"must be at most {SessionRules.MaxReasonLength} characters"));
+        }
+    }
+
+    /// <summary>Required; any non-empty value is accepted here (an unknown or malformed id is a 404, not a 400).</summary>
+    public static void SessionId(string? sessionId, List<FieldError> errors)
+    {
+        if (string.IsNullOrWhiteSpace(sessionId))
+        {
+            errors.Add(new FieldError("session_id", "is required"));
+        }
+    }
+
+    public static void ThrowIfAny(List<FieldError> errors)
+    {
+        if (errors.Count > 0)
+        {
+            throw new ValidationFailedException(errors);
+        }
+    }
+}
