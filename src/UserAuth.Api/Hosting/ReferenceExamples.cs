@@ -8,7 +8,7 @@ namespace UserAuth.Api.Hosting;
 /// <summary>The API reference's examples, shown in Swagger UI on the schemas of the same name.</summary>
 internal sealed class ReferenceExamplesSchemaFilter : ISchemaFilter
 {
-    private static readonly Dictionary<string, string> Examples = new()
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Examples = new()
     {
         ["CreateUserRequestSchema"] = """
             {"username": "akash_mane", "phone_number": "8652523958", "email": "akashmane@gofynd.com",
