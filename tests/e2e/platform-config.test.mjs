@@ -108,19 +108,43 @@ describe('platform config', () => {
     if ('created_at' in current) assert.equal(read.created_at, current.created_at, 'created_at is stable across updates');
   });
 
-  it('social_tokens keep app_id and app_secret', async () => {
+  it('social_tokens keep app_id; app_secret is answered masked and kept by a round trip', async () => {
+    // The service's documented choice (Features/PlatformConfig/Contracts.cs):
+    // app_secret is answered as "****" + its last 4 characters (secrets of
+    // 12+ characters) or "****"; sending the masked value back keeps it,
+    // sending "" removes it. The client only needs a string.
     const c = await makeClient();
+    const longSecret = 'g-secret-0123456789abcd';
     const body = {
       ...referenceConfig(),
       social_tokens: {
-        google: { app_id: 'g-id', app_secret: 'g-secret' },
-        facebook: { app_id: 'f-id', app_secret: 'f-secret' },
+        google: { app_id: 'g-id', app_secret: longSecret },
+        facebook: { app_id: 'f-id', app_secret: 'short' },
         account_kit: { app_id: 'a-id' },
       },
     };
-    await ok(c, 'updatePlatformConfig', { body });
+    const updated = await ok(c, 'updatePlatformConfig', { body });
     const read = await ok(c, 'getPlatformConfig');
-    assert.deepEqual(read.social_tokens, body.social_tokens);
+    for (const cfg of [updated, read]) {
+      assert.equal(cfg.social_tokens.google.app_id, 'g-id');
+      assert.equal(cfg.social_tokens.facebook.app_id, 'f-id');
+      assert.equal(cfg.social_tokens.account_kit.app_id, 'a-id');
+      assert.equal(cfg.social_tokens.google.app_secret, `****${longSecret.slice(-4)}`);
+      assert.equal(cfg.social_tokens.facebook.app_secret, '****');
+      assert.ok(!('app_secret' in cfg.social_tokens.account_kit), 'no secret was set for account_kit');
+    }
+
+    // a GET → POST round trip sends the masks back: the secrets stay
+    const again = await ok(c, 'updatePlatformConfig', { body: { ...read, display: 'round trip' } });
+    assert.deepEqual(again.social_tokens, read.social_tokens);
+
+    // "" removes a secret
+    const removed = await ok(c, 'updatePlatformConfig', {
+      body: { ...read, social_tokens: { ...read.social_tokens, facebook: { app_id: 'f-id', app_secret: '' } } },
+    });
+    const fb = removed.social_tokens.facebook;
+    assert.ok(!('app_secret' in fb) || fb.app_secret === '', `the facebook secret should be gone: ${JSON.stringify(fb)}`);
+    assert.equal(removed.social_tokens.google.app_secret, `****${longSecret.slice(-4)}`);
   });
 
   it('each application has its own config', async () => {

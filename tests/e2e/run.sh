@@ -15,6 +15,8 @@
 #   USERAUTH_E2E_STORE    Sqlite (default) or MongoDb
 #   USERAUTH_E2E_MONGODB  MongoDB connection string (with USERAUTH_E2E_STORE=MongoDb)
 #   USERAUTH_E2E_KEEP=1   keep the temp dir (database, service log) afterwards
+#   (the service also inherits this script's environment: export any other
+#   setting it needs, e.g. Logging__LogLevel__Default=Warning)
 #   USERAUTH_E2E_URL      test an already running service instead of starting
 #                         one; then USERAUTH_E2E_CLIENT_ID/_SECRET and
 #                         USERAUTH_E2E_OTHER_CLIENT_ID/_SECRET must name its
@@ -82,6 +84,8 @@ else
     Auth__BootstrapClients__1__ClientId="$USERAUTH_E2E_OTHER_CLIENT_ID"
     Auth__BootstrapClients__1__ClientSecret="$USERAUTH_E2E_OTHER_CLIENT_SECRET"
     Auth__BootstrapClients__1__CompanyId=2002
+    Secrets__EncryptionKey="$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")"
+    Sessions__CookieSecret="$(rand_hex 32)"
   )
   if [ "${USERAUTH_E2E_STORE:-Sqlite}" = "MongoDb" ]; then
     : "${USERAUTH_E2E_MONGODB:?USERAUTH_E2E_STORE=MongoDb needs USERAUTH_E2E_MONGODB=<connection string>}"
