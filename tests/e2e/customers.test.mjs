@@ -240,6 +240,15 @@ describe('getCustomers', () => {
     }
   });
 
+  it('an empty q (the client allows "") lists everyone', async () => {
+    const c = await makeClient();
+    const a = await createUser(c);
+    const b = await createUser(c);
+    const res = await ok(c, 'getCustomers', { q: '' });
+    assert.deepEqual(ids(res.items), [a.user._id, b.user._id].sort());
+    assert.equal(res.page.item_total, 2);
+  });
+
   it('an unmatched query gives an empty page', async () => {
     const c = await makeClient();
     await createUser(c);
