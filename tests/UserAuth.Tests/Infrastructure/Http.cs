@@ -36,6 +36,32 @@ public static class Http
     public static async Task<JsonElement> GetJsonAsync(this HttpClient http, string path, HttpStatusCode status = HttpStatusCode.OK) =>
         await (await http.GetAsync(path)).ExpectAsync(status);
 
+    /// <summary>The official client rejects null for typed fields: no null anywhere.</summary>
+    public static void AssertNoNulls(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Null:
+                Assert.Fail("a null value was sent");
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    Assert.True(property.Value.ValueKind != JsonValueKind.Null, $"{property.Name} is null");
+                    AssertNoNulls(property.Value);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in element.EnumerateArray())
+                {
+                    AssertNoNulls(item);
+                }
+
+                break;
+        }
+    }
+
     /// <summary>An error body: message, code, request id, and for a 400 the fields.</summary>
     public static void AssertError(JsonElement body, string code, string? field = null)
     {

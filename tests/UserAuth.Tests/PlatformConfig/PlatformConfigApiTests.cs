@@ -54,7 +54,7 @@ public abstract partial class PlatformConfigApiTests(ApiFixture fixture)
         // Nothing is stored yet: no id or dates, and never a null anywhere.
         Assert.False(config.TryGetProperty("_id", out _));
         Assert.False(config.TryGetProperty("created_at", out _));
-        AssertNoNulls(config);
+        Http.AssertNoNulls(config);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public abstract partial class PlatformConfigApiTests(ApiFixture fixture)
         Assert.Matches(IsoMs, updated.GetProperty("updated_at").GetString());
         Assert.Equal(1, updated.GetProperty("__v").GetInt32());
         AssertJson("{}", updated.GetProperty("meta"));
-        AssertNoNulls(updated);
+        Http.AssertNoNulls(updated);
 
         var read = await http.GetJsonAsync(P);
         AssertJson(updated, read);
@@ -459,30 +459,6 @@ public abstract partial class PlatformConfigApiTests(ApiFixture fixture)
 
     private static void AssertJson(JsonElement expected, JsonElement actual, string? what = null) =>
         Assert.True(JsonElement.DeepEquals(expected, actual), $"{what ?? "value"}: expected {expected} but got {actual}");
-
-    private static void AssertNoNulls(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Null:
-                Assert.Fail("the answer holds a null");
-                break;
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    AssertNoNulls(property.Value);
-                }
-
-                break;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray())
-                {
-                    AssertNoNulls(item);
-                }
-
-                break;
-        }
-    }
 
     /// <summary>The stored row or document as the store holds it, read around the service.</summary>
     private async Task<string> RawStoredAsync(string applicationId)

@@ -107,32 +107,6 @@ internal static class SessionApi
         return sid;
     }
 
-    /// <summary>The official client rejects null for typed fields: no null anywhere.</summary>
-    public static void AssertNoNulls(JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Null:
-                Assert.Fail("a null value was sent");
-                break;
-            case JsonValueKind.Object:
-                foreach (var property in element.EnumerateObject())
-                {
-                    Assert.True(property.Value.ValueKind != JsonValueKind.Null, $"{property.Name} is null");
-                    AssertNoNulls(property.Value);
-                }
-
-                break;
-            case JsonValueKind.Array:
-                foreach (var item in element.EnumerateArray())
-                {
-                    AssertNoNulls(item);
-                }
-
-                break;
-        }
-    }
-
     public static DateTime Instant(JsonElement element) =>
         DateTime.Parse(element.GetString()!, System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);

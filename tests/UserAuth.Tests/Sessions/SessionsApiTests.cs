@@ -23,7 +23,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
 
         var created = await http.CreateSessionAsync(app, user);
 
-        AssertNoNulls(created);
+        Http.AssertNoNulls(created);
         Assert.Equal(Domain, created.GetProperty("domain").GetString());
         Assert.True(created.GetProperty("max_age").GetInt64() > 0);
         Assert.True(created.GetProperty("secure").GetBoolean());
@@ -69,7 +69,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
         var items = await http.ListAsync(app, user);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        AssertNoNulls(JsonDocument.Parse(text).RootElement);
+        Http.AssertNoNulls(JsonDocument.Parse(text).RootElement);
         Assert.Equal(2, items.Count);
         // Newest first.
         Assert.Equal(second.GetProperty("session_id").GetString(), items[0].GetProperty("session_id").GetString());

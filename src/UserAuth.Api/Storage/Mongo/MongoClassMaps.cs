@@ -3,10 +3,11 @@ using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
 using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Features.PlatformConfig;
 
 namespace UserAuth.Api.Storage.Mongo;
 
-/// <summary>Class maps for this project's stored types, registered once.</summary>
+/// <summary>Class maps for this project's stored types, registered once (string ids are ObjectIds by convention).</summary>
 internal static class MongoClassMaps
 {
     private static readonly Lock Gate = new();
@@ -32,6 +33,11 @@ internal static class MongoClassMaps
             {
                 map.AutoMap();
                 map.UnmapMember(p => p.E164);
+            });
+            BsonClassMap.RegisterClassMap<PlatformConfigDocument>(map =>
+            {
+                map.AutoMap();
+                map.MapMember(c => c.Version).SetElementName("__v");
             });
             registered = true;
         }

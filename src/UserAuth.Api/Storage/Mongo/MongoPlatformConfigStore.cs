@@ -1,6 +1,3 @@
-using MongoDB.Bson;
-using MongoDB.Bson.Serialization;
-using MongoDB.Bson.Serialization.Serializers;
 using MongoDB.Driver;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.PlatformConfig;
@@ -19,7 +16,7 @@ internal sealed class MongoPlatformConfigStore : IPlatformConfigStore, IStoreIni
 
     public MongoPlatformConfigStore(MongoDatabaseProvider mongo)
     {
-        PlatformConfigClassMaps.Register();
+        MongoClassMaps.Register();
         collection = mongo.Database.GetCollection<PlatformConfigDocument>("platform_configs");
     }
 
@@ -62,31 +59,4 @@ internal sealed class MongoPlatformConfigStore : IPlatformConfigStore, IStoreIni
 
     private static FilterDefinition<PlatformConfigDocument> TenantFilter(Tenant tenant) =>
         Filter.Eq(c => c.CompanyId, tenant.CompanyId) & Filter.Eq(c => c.ApplicationId, tenant.ApplicationId);
-}
-
-/// <summary>The class map of the stored configuration, registered once (kept here, next to its only store).</summary>
-internal static class PlatformConfigClassMaps
-{
-    private static readonly Lock Gate = new();
-    private static bool registered;
-
-    public static void Register()
-    {
-        lock (Gate)
-        {
-            if (registered)
-            {
-                return;
-            }
-
-            MongoConventions.Register();
-            BsonClassMap.RegisterClassMap<PlatformConfigDocument>(map =>
-            {
-                map.AutoMap();
-                map.MapIdMember(c => c.Id).SetSerializer(new StringSerializer(BsonType.ObjectId));
-                map.MapMember(c => c.Version).SetElementName("__v");
-            });
-            registered = true;
-        }
-    }
 }

@@ -1,6 +1,4 @@
 using MongoDB.Bson;
-using MongoDB.Bson.Serialization;
-using MongoDB.Bson.Serialization.Serializers;
 using MongoDB.Driver;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.Sessions;
@@ -21,13 +19,11 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
         Builders<UserSession>.Sort.Descending(s => s.CreatedAt).Descending(s => s.Id);
     private static readonly ProjectionDefinition<UserSession, BsonDocument> IdOnly =
         Builders<UserSession>.Projection.Include(s => s.Id);
-    private static readonly Lock Gate = new();
-    private static bool mapped;
     private readonly IMongoCollection<UserSession> collection;
 
     public MongoSessionStore(MongoDatabaseProvider mongo)
     {
-        RegisterClassMap();
+        MongoClassMaps.Register();
         collection = mongo.Database.GetCollection<UserSession>("user_sessions");
     }
 
@@ -124,24 +120,4 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
 
     private static FilterDefinition<UserSession> LiveFilter(DateTime now) =>
         Filter.Eq(s => s.RevokedAt, null) & Filter.Gt(s => s.ExpiresAt, now);
-
-    /// <summary>The project's conventions, and the public id stored as an ObjectId; once per process.</summary>
-    private static void RegisterClassMap()
-    {
-        lock (Gate)
-        {
-            if (mapped)
-            {
-                return;
-            }
-
-            MongoClassMaps.Register();
-            BsonClassMap.TryRegisterClassMap<UserSession>(map =>
-            {
-                map.AutoMap();
-                map.MapIdMember(s => s.Id).SetSerializer(new StringSerializer(BsonType.ObjectId));
-            });
-            mapped = true;
-        }
-    }
 }
