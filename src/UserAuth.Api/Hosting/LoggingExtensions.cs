@@ -17,6 +17,7 @@ internal static class LoggingExtensions
         {
             configuration
                 .ReadFrom.Configuration(builder.Configuration)
+                .ReadFrom.Services(services)
                 .MinimumLevel.Information()
                 // Hosting's own request lines include the query string (personal data): keep them out.
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
@@ -51,7 +52,10 @@ internal static class LoggingExtensions
             {
                 diagnostics.Set("RequestId", context.TraceIdentifier);
                 // The route template, not the path: paths carry ids, never personal data, but templates group better.
-                var endpoint = context.GetEndpoint() as RouteEndpoint;
+                // After an exception the handler clears the endpoint; its feature keeps the one that threw.
+                var endpoint = (context.GetEndpoint()
+                                ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint)
+                    as RouteEndpoint;
                 diagnostics.Set("RouteTemplate", endpoint?.RoutePattern.RawText ?? context.Request.Path.Value ?? "");
                 diagnostics.Set("RequestPath", context.Request.Path.Value ?? "");
                 var user = context.User;
