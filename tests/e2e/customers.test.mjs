@@ -113,6 +113,26 @@ describe('createUser', () => {
     assert.equal(r.status, 400, r.text);
     assertErrorBody(r.json, '400 body');
   });
+
+  it('a body over the size limit (1 MiB) → 413 with an error body, before it is read', async () => {
+    const r = await raw('POST', `${USER_PREFIX(COMPANY_ID, hex24())}/customers`, {
+      token: await mainAccessToken(),
+      body: { ...userBody(), meta: { blob: 'x'.repeat(2 * 1024 * 1024) } },
+    });
+    assert.equal(r.status, 413, r.text);
+    assertErrorBody(r.json, '413 body');
+    assert.equal(r.json.code, 'payload_too_large');
+  });
+
+  it('a body that is not JSON by content type → 415 with an error body', async () => {
+    const r = await raw('POST', `${USER_PREFIX(COMPANY_ID, hex24())}/customers`, {
+      token: await mainAccessToken(),
+      headers: { 'content-type': 'text/plain' },
+      body: 'username=x',
+    });
+    assert.equal(r.status, 415, r.text);
+    assertErrorBody(r.json, '415 body');
+  });
 });
 
 describe('updateUser', () => {

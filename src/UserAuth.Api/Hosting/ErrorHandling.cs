@@ -14,6 +14,8 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
         {
             ApiException api => (api.StatusCode, new ErrorBody(api.Message, api.Code, httpContext.TraceIdentifier,
                 api.Errors.Count > 0 ? api.Errors : null)),
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => (StatusCodes.Status413PayloadTooLarge,
+                new ErrorBody("The request body is too large.", "payload_too_large", httpContext.TraceIdentifier)),
             BadHttpRequestException bad => (bad.StatusCode, new ErrorBody("The request could not be read.", "bad_request",
                 httpContext.TraceIdentifier)),
             JsonException => (StatusCodes.Status400BadRequest, new ErrorBody("The request body is not valid JSON.",
@@ -59,8 +61,13 @@ internal static class ErrorHandlingExtensions
     {
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
+        // Bodies are small JSON documents; anything larger is refused before it is read (413).
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 1024 * 1024);
         builder.Services.PostConfigure<ApiBehaviorOptions>(options =>
         {
+            // 404/405/415 from MVC carry no ProblemDetails body: the status code pages write the common error body.
+            options.SuppressMapClientErrors = true;
             // Model binding failures (malformed JSON, wrong types, bad query values) use the same body as everything else.
             options.InvalidModelStateResponseFactory = context =>
             {
@@ -93,6 +100,7 @@ internal static class ErrorHandlingExtensions
             {
                 404 => ("route_not_found", "No route matches this path."),
                 405 => ("method_not_allowed", "This path does not accept this method."),
+                413 => ("payload_too_large", "The request body is too large."),
                 415 => ("unsupported_media_type", "Send the body as application/json."),
                 _ => ("error", "The request failed."),
             };

@@ -136,6 +136,21 @@ public abstract class AuthApiTests(ApiFixture fixture)
             "method_not_allowed");
     }
 
+    [Fact]
+    public async Task Wrong_media_types_and_oversized_metadata_answer_an_error_body()
+    {
+        var http = await fixture.ClientAsync();
+        var p = Http.App(ApiFixture.NewApplicationId());
+        var text = await (await http.PostAsync($"{p}/customers", new StringContent("x", Encoding.UTF8, "text/plain")))
+            .ExpectAsync(HttpStatusCode.UnsupportedMediaType);
+        Http.AssertError(text, "unsupported_media_type");
+
+        // (The 1 MiB body limit is Kestrel's: the end-to-end suite checks the 413. In memory, meta's own cap answers.)
+        var huge = Build.User();
+        huge["meta"] = new Dictionary<string, string> { ["blob"] = new string('x', 64 * 1024) };
+        Http.AssertError(await http.PostJsonAsync($"{p}/customers", huge, HttpStatusCode.BadRequest), "validation_failed", "meta");
+    }
+
     private static string Token(string key, DateTime expires) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
     {
         Issuer = "userauth",
