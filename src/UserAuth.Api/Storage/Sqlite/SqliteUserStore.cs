@@ -144,20 +144,24 @@ internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, ISt
         var where = "company_id = $company AND application_id = $application AND listed = 1";
         if (!filter.IsEmpty)
         {
+            // Each alternative is its own index search (identity keys, username, first and last name), united;
+            // an OR over columns of one table would scan the application's whole listing instead.
             var any = new List<string>();
             if (filter.Keys.Count > 0)
             {
-                any.Add($"id IN (SELECT user_id FROM user_keys WHERE company_id = $company AND application_id = $application AND key IN ({SqliteDatabase.Placeholders("$k", filter.Keys.Count)}))");
+                any.Add($"SELECT user_id FROM user_keys WHERE company_id = $company AND application_id = $application AND key IN ({SqliteDatabase.Placeholders("$k", filter.Keys.Count)})");
             }
 
             if (filter.Prefix is not null)
             {
-                any.Add("(username_lc >= $prefix AND username_lc < $prefix_end)");
-                any.Add("(first_name_lc >= $prefix AND first_name_lc < $prefix_end)");
-                any.Add("(last_name_lc >= $prefix AND last_name_lc < $prefix_end)");
+                foreach (var column in new[] { "username_lc", "first_name_lc", "last_name_lc" })
+                {
+                    any.Add($"SELECT id FROM users WHERE company_id = $company AND application_id = $application AND {column} >= $prefix AND {column} < $prefix_end");
+                }
             }
 
-            where += $" AND ({string.Join(" OR ", any)})";
+            // The unary + keeps SQLite from walking the listing index in sort order over the whole application.
+            where = $"id IN ({string.Join(" UNION ", any)}) AND +company_id = $company AND +application_id = $application AND +listed = 1";
         }
 
         void Bind(SqliteCommand command)
