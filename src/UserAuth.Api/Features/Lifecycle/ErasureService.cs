@@ -18,22 +18,35 @@ internal sealed class ErasureOptions
 
 /// <summary>
 /// Erases the personal data of deleted users once their restore window has passed. Idempotent, and safe with
-/// several instances: each erasure is a write conditional on the user's version, so one instance wins.
+/// several instances: each erasure is a write conditional on the user's version, so one instance wins, and a user
+/// restored in the meantime is left alone.
 /// </summary>
-internal sealed class ErasureService(IUserStore store, TimeProvider clock, IOptions<ErasureOptions> options,
+internal sealed class ErasureService(IUserStore store, UserService users, TimeProvider clock, IOptions<ErasureOptions> options,
     ILogger<ErasureService> logger)
 {
     public async Task<int> EraseDueAsync(CancellationToken cancellationToken)
     {
         var erased = 0;
         var now = clock.UtcNowMs();
-        foreach (var user in await store.FindDeletedDueAsync(now, options.Value.ErasureBatchSize, cancellationToken))
+        foreach (var due in await store.FindDeletedDueAsync(now, options.Value.ErasureBatchSize, cancellationToken))
         {
-            var expected = user.Version;
-            Erase(user, now);
-            if (await store.ReplaceAsync(user, expected, cancellationToken))
+            try
             {
-                erased++;
+                var user = await users.MutateAsync(new Tenant(due.CompanyId, due.ApplicationId), due.Id, user =>
+                {
+                    if (user.State != UserState.Deleted || user.DeleteOn > now)
+                    {
+                        return false;
+                    }
+
+                    Erase(user, now);
+                    return true;
+                }, ConflictFields.Update, cancellationToken);
+                erased += user.State == UserState.Erased ? 1 : 0;
+            }
+            catch (NotFoundException)
+            {
+                // erased by another instance meanwhile
             }
         }
 
@@ -67,9 +80,6 @@ internal sealed class ErasureService(IUserStore store, TimeProvider clock, IOpti
         }
 
         user.Timeline.Add(new TimelineEvent { Type = "erased", Title = "Personal data erased", Date = now });
-        user.Version++;
-        user.UpdatedAt = now;
-        user.RefreshDerived();
     }
 }
 
