@@ -126,12 +126,39 @@ internal sealed class BenchHost : IAsyncDisposable
         }
 
         var factory = new BenchFactory(Settings(database));
-        _ = factory.Server; // start now: store initialisation and the bootstrap client run here, not in a benchmark
-        var anonymous = factory.CreateClient();
-        var token = await GetTokenAsync(anonymous);
-        var authorized = factory.CreateClient();
-        authorized.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return new BenchHost(directory, factory, anonymous, authorized, token);
+        try
+        {
+            _ = factory.Server; // start now: store initialisation and the bootstrap client run here, not in a benchmark
+            var anonymous = factory.CreateClient();
+            var token = await GetTokenAsync(anonymous);
+            var authorized = factory.CreateClient();
+            authorized.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            return new BenchHost(directory, factory, anonymous, authorized, token);
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs a set-up's checks; when one fails, stops this host and deletes its database before rethrowing, because
+    /// BenchmarkDotNet runs no [GlobalCleanup] after a failed [GlobalSetup].
+    /// </summary>
+    public async Task CheckAsync(Func<Task> checks)
+    {
+        try
+        {
+            await checks();
+        }
+        catch
+        {
+            await DisposeAsync();
+            throw;
+        }
     }
 
     public static HttpRequestMessage TokenRequest()

@@ -30,10 +30,13 @@ public class SqliteQueryBenchmarks
             Pooling = true,
             DefaultTimeout = 30,
         }.ToString();
-        if (await Sql_Count() != SeedDatabase.UserCount || await Sql_Page(0) != 10 || await Sql_Page(9_990) != 10)
+        await host.CheckAsync(async () =>
         {
-            throw new InvalidOperationException("The seeded listing is not what the benchmarks expect.");
-        }
+            if (await Sql_Count() != SeedDatabase.UserCount || await Sql_Page(0) != 10 || await Sql_Page(9_990) != 10)
+            {
+                throw new InvalidOperationException("The seeded listing is not what the benchmarks expect.");
+            }
+        });
     }
 
     [GlobalCleanup]
