@@ -18,6 +18,7 @@ var app = builder.Build();
 app.UseUserAuthRequestLogging();
 app.UseUserAuthErrorHandling();
 app.UseUserAuthSwagger();
+app.UseRateLimiter();
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();

@@ -65,6 +65,23 @@ public abstract class AuthApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Token_requests_are_rate_limited_per_address_with_an_error_body()
+    {
+        fixture.RequireStore();
+        await using var limited = fixture.Factory.WithWebHostBuilder(b => b.UseSetting("Auth:TokenRequestsPerMinute", "3"));
+        var http = limited.CreateClient();
+        var basic = $"{TestClients.Main.ClientId}:{TestClients.Main.Secret}";
+        for (var i = 0; i < 3; i++)
+        {
+            await (await http.SendAsync(TokenRequest("1001", basic, ("grant_type", "client_credentials")))).ExpectAsync(HttpStatusCode.OK);
+        }
+
+        var refused = await http.SendAsync(TokenRequest("1001", basic, ("grant_type", "client_credentials")));
+        Assert.Equal("60", refused.Headers.RetryAfter?.ToString());
+        Http.AssertError(await refused.ExpectAsync(HttpStatusCode.TooManyRequests), "too_many_requests");
+    }
+
+    [Fact]
     public async Task Other_grants_and_scopes_are_400()
     {
         var http = fixture.Anonymous();

@@ -33,6 +33,8 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         ["Serilog:MinimumLevel:Default"] = "Warning",
         // Tests run erasure themselves (ErasureService), deterministically.
         ["Lifecycle:ErasureJobEnabled"] = "false",
+        // Every request of the in-memory server comes from one (unknown) address; the limit has its own test.
+        ["Auth:TokenRequestsPerMinute"] = "100000",
         ["Auth:BootstrapClients:0:ClientId"] = TestClients.Main.ClientId,
         ["Auth:BootstrapClients:0:ClientSecret"] = TestClients.Main.Secret,
         ["Auth:BootstrapClients:0:CompanyId"] = TestClients.Main.CompanyId,

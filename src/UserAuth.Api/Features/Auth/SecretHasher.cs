@@ -19,6 +19,9 @@ internal static class SecretHasher
             Convert.ToBase64String(salt), Convert.ToBase64String(hash));
     }
 
+    /// <summary>A hash of nothing anyone knows: checked against for an unknown client, so both take the same time.</summary>
+    public static readonly string Decoy = Hash(Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+
     public static bool Verify(string secret, string stored)
     {
         var parts = stored.Split('$');

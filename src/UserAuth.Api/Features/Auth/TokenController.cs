@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Features.Auth;
@@ -9,6 +10,7 @@ namespace UserAuth.Api.Features.Auth;
 /// <summary>The OAuth token endpoint the official client calls: client credentials grant with HTTP Basic auth.</summary>
 [ApiController]
 [AllowAnonymous]
+[EnableRateLimiting(Hosting.AuthExtensions.TokenRateLimit)]
 [Route("service/panel/authentication/v1.0/company/{company_id}/oauth/token")]
 [Tags("Authentication")]
 internal sealed class TokenController(TokenService tokens) : ControllerBase
@@ -19,6 +21,7 @@ internal sealed class TokenController(TokenService tokens) : ControllerBase
     [ProducesResponseType(typeof(TokenResponse), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status400BadRequest)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status401Unauthorized)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status429TooManyRequests)]
     public async Task<IActionResult> Issue([FromRoute(Name = "company_id")] string companyId, [FromForm] TokenRequest form,
         CancellationToken cancellationToken)
     {
