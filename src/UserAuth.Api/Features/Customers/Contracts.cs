@@ -4,8 +4,24 @@ using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Features.Customers;
 
+/// <summary>The profile fields of createUser and updateUser.</summary>
+internal interface IProfileFields
+{
+    string? FirstName { get; }
+
+    string? LastName { get; }
+
+    string? Gender { get; }
+
+    string? ExternalId { get; }
+
+    string? RrId { get; }
+
+    JsonElement? Meta { get; }
+}
+
 /// <summary>CreateUserRequestSchema.</summary>
-internal sealed record CreateUserRequestSchema
+internal sealed record CreateUserRequestSchema : IProfileFields
 {
     public string? Username { get; init; }
 
@@ -28,7 +44,7 @@ internal sealed record CreateUserRequestSchema
 }
 
 /// <summary>UpdateUserRequestSchema: only sent fields change; sent lists replace the old ones.</summary>
-internal sealed record UpdateUserRequestSchema
+internal sealed record UpdateUserRequestSchema : IProfileFields
 {
     public string? FirstName { get; init; }
 

@@ -19,6 +19,20 @@ internal static class CustomerRules
             .WithMessage($"must be at most {MaxMetaBytes} bytes of JSON");
 }
 
+/// <summary>The profile fields createUser and updateUser share, checked alike.</summary>
+internal sealed class ProfileFieldsValidator : AbstractValidator<IProfileFields>
+{
+    public ProfileFieldsValidator()
+    {
+        RuleFor(x => x.FirstName).Name();
+        RuleFor(x => x.LastName).Name();
+        RuleFor(x => x.Gender).MaximumLength(32);
+        RuleFor(x => x.ExternalId).MaximumLength(128);
+        RuleFor(x => x.RrId).MaximumLength(128);
+        RuleFor(x => x.Meta).Meta();
+    }
+}
+
 internal sealed class CreateUserRequestValidator : AbstractValidator<CreateUserRequestSchema>
 {
     public CreateUserRequestValidator(Identifiers identifiers)
@@ -33,12 +47,7 @@ internal sealed class CreateUserRequestValidator : AbstractValidator<CreateUserR
         RuleFor(x => x.Email)
             .Must(e => Identifiers.NormalizeEmail(e) is not null).WithMessage("is not a valid email address")
             .When(x => x.Email is not null);
-        RuleFor(x => x.FirstName).Name();
-        RuleFor(x => x.LastName).Name();
-        RuleFor(x => x.Gender).MaximumLength(32);
-        RuleFor(x => x.ExternalId).MaximumLength(128);
-        RuleFor(x => x.RrId).MaximumLength(128);
-        RuleFor(x => x.Meta).Meta();
+        Include(new ProfileFieldsValidator());
     }
 }
 
@@ -46,12 +55,7 @@ internal sealed class UpdateUserRequestValidator : AbstractValidator<UpdateUserR
 {
     public UpdateUserRequestValidator(Identifiers identifiers)
     {
-        RuleFor(x => x.FirstName).Name();
-        RuleFor(x => x.LastName).Name();
-        RuleFor(x => x.Gender).MaximumLength(32);
-        RuleFor(x => x.ExternalId).MaximumLength(128);
-        RuleFor(x => x.RrId).MaximumLength(128);
-        RuleFor(x => x.Meta).Meta();
+        Include(new ProfileFieldsValidator());
 
         When(x => x.Emails is not null, () =>
         {
