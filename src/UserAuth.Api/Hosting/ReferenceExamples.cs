@@ -27,6 +27,16 @@ internal sealed class ReferenceExamplesSchemaFilter : ISchemaFilter
              "phone_numbers": [{"active": true, "primary": true, "verified": true, "phone": "8652523958", "country_code": 91}],
              "meta": {}, "created_at": "2020-03-11T09:28:41.982Z", "updated_at": "2020-03-11T09:28:41.982Z", "__v": 0}
             """,
+        ["BlockUserRequestSchema"] = """{"user_id": ["5e68af49cfa09bf7233022f1"], "status": false, "reason": "fraud check"}""",
+        ["ArchiveUserRequestSchema"] = """{"user_id": "5e68af49cfa09bf7233022f1"}""",
+        ["UnDeleteUserRequestSchema"] = """{"user_id": "5e68af49cfa09bf7233022f1", "reason": "changed my mind", "reason_id": "1"}""",
+        ["CreateUserSessionRequestSchema"] = """{"user_id": "5e68af49cfa09bf7233022f1", "domain": "vinit.com"}""",
+        ["CreateUserSessionResponseSchema"] = """
+            {"domain": "vinit.com", "max_age": 2592000, "secure": true, "http_only": true,
+             "cookie": {"f.session": "s%3A-LrEF5FVR8jrT5DCtCHSbAy7JFyX-f9T.uXOQwzje8nOfx4ODANrLi4yNX5fW2W5kLQ2rkBdO2xE"}}
+            """,
+        ["SessionsDeleteResponseSchema"] = """{"user_id": "61f02c3dcc701256044ed6c0", "session_ids": ["6540da9759b4f70ad817ace7"]}""",
+        ["SessionDeleteResponseSchema"] = """{"user_id": "61f02c3dcc701256044ed6c0", "session_id": "6540da9759b4f70ad817ace7"}""",
     };
 
     public static void Add(string schemaName, string json) => Examples[schemaName] = json;

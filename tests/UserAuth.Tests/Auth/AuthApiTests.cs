@@ -141,6 +141,11 @@ public abstract class AuthApiTests(ApiFixture fixture)
         var schemas = swagger.GetProperty("components").GetProperty("schemas");
         Assert.True(schemas.TryGetProperty("CreateUserRequestSchema", out _));
         Assert.True(schemas.TryGetProperty("CustomerListResponseSchema", out _));
+        // The reference's examples travel with the schemas of the same name.
+        foreach (var name in new[] { "CreateUserRequestSchema", "UserSchema", "BlockUserRequestSchema", "CreateUserSessionResponseSchema", "PlatformSchema" })
+        {
+            Assert.True(schemas.GetProperty(name).TryGetProperty("example", out _), $"{name} has no example");
+        }
     }
 
     [Fact]
