@@ -28,6 +28,9 @@ public sealed class LoggingTests(SqliteApiFixture fixture)
             builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(sink));
         });
         var http = factory.CreateClient();
+        // Another host built later in the same process must not take over this host's request logs.
+        await using var later = fixture.Factory.WithWebHostBuilder(_ => { });
+        _ = later.Server;
         http.DefaultRequestHeaders.Authorization = new("Bearer", await ApiFixture.TokenAsync(http, TestClients.Main));
         var p = Http.App(ApiFixture.NewApplicationId());
         var phone = Build.Phone();
