@@ -1,13 +1,20 @@
+using UserAuth.Api.Features.Auth;
+using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Features.Lifecycle;
+using UserAuth.Api.Features.PlatformConfig;
+using UserAuth.Api.Features.Sessions;
 using UserAuth.Api.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// What every feature shares (Hosting/), then one line per feature (Features/<X>/<X>Feature.cs).
 builder.AddUserAuthLogging()
     .AddUserAuthErrorHandling()
     .AddUserAuthApi()
     .AddUserAuthStorage()
     .AddUserAuthSecurity()
     .AddUserAuthSwagger()
+    .AddUserAuthAuth()
     .AddUserAuthCustomers()
     .AddUserAuthPlatformConfig()
     .AddUserAuthSessions()

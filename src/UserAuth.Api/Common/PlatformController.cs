@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 
 namespace UserAuth.Api.Common;
 
@@ -15,33 +14,7 @@ internal abstract class PlatformController : ControllerBase
     protected Tenant Tenant => new(
         (string)RouteData.Values["company_id"]!,
         ((string)RouteData.Values["application_id"]!).ToLowerInvariant());
-}
 
-/// <summary>Rejects a malformed company or application id in the path with a 400 before the action runs.</summary>
-internal sealed class TenantRouteFilter : IActionFilter
-{
-    public void OnActionExecuting(ActionExecutingContext context)
-    {
-        var errors = new List<FieldError>();
-        if (context.RouteData.Values.TryGetValue("company_id", out var company) &&
-            company is string c && (c.Length is 0 or > 32 || !c.All(char.IsAsciiLetterOrDigit)))
-        {
-            errors.Add(new FieldError("company_id", "must be 1 to 32 letters or digits"));
-        }
-
-        if (context.RouteData.Values.TryGetValue("application_id", out var application) &&
-            !Ids.IsValid(application as string))
-        {
-            errors.Add(new FieldError("application_id", "must be a 24-hex-digit id"));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ValidationFailedException(errors);
-        }
-    }
-
-    public void OnActionExecuted(ActionExecutedContext context)
-    {
-    }
+    /// <summary>Who acts: the API client of the token, recorded with revocations and lifecycle events.</summary>
+    protected string Actor => User.FindFirst(Features.Auth.TokenClaims.ClientId)?.Value ?? "unknown";
 }

@@ -1,17 +1,13 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
-using System.Threading.RateLimiting;
 using Microsoft.IdentityModel.Tokens;
 using UserAuth.Api.Features.Auth;
-using UserAuth.Api.Storage.Mongo;
-using UserAuth.Api.Storage.Sqlite;
 
 namespace UserAuth.Api.Hosting;
 
+/// <summary>Authentication (bearer tokens of this service) and authorization (company and scope) of every route.</summary>
 internal static class AuthExtensions
 {
-    public const string TokenRateLimit = "token";
-
     public static WebApplicationBuilder AddUserAuthSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>()
@@ -19,34 +15,8 @@ internal static class AuthExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.SigningKeyBytes.Length >= 32,
                 "Auth:SigningKey must be set to at least 32 bytes (set Auth__SigningKey); every instance must share it.")
-            .Validate(o => o.BootstrapClients.All(c =>
-                    !string.IsNullOrWhiteSpace(c.ClientId) && c.ClientSecret.Length >= 8 && !string.IsNullOrWhiteSpace(c.CompanyId)),
-                "Every Auth:BootstrapClients entry needs ClientId, CompanyId and a ClientSecret of at least 8 characters.")
             .ValidateOnStart();
 
-        builder.AddStore<IApiClientStore, SqliteApiClientStore, MongoApiClientStore>();
-        builder.Services.AddSingleton<TokenService>();
-        builder.Services.AddMemoryCache(cache => cache.SizeLimit = 10_000);
-        // The token endpoint is anonymous and PBKDF2 is slow on purpose: limit how often one address may call it.
-        builder.Services.AddRateLimiter(limiter =>
-        {
-            limiter.AddPolicy(TokenRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
-                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                _ => new FixedWindowRateLimiterOptions
-                {
-                    PermitLimit = builder.Configuration.GetValue("Auth:TokenRequestsPerMinute", 60),
-                    Window = TimeSpan.FromMinutes(1),
-                    QueueLimit = 0,
-                }));
-            limiter.OnRejected = async (context, cancellationToken) =>
-            {
-                context.HttpContext.Response.Headers.RetryAfter = "60";
-                await ErrorResponses.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
-                    new Common.ErrorBody("Too many token requests from this address; retry in a minute.", "too_many_requests",
-                        context.HttpContext.TraceIdentifier), cancellationToken);
-            };
-        });
-        builder.Services.AddHostedService<BootstrapClientsService>();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<IAuthorizationHandler, PlatformAccessHandler>();
 

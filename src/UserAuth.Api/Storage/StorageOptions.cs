@@ -36,12 +36,3 @@ internal sealed class MongoStorageOptions
     [Range(1, 300)]
     public int ConnectTimeoutSeconds { get; set; } = 15;
 }
-
-/// <summary>A store adapter that creates its tables or indexes; run, awaited, at start-up.</summary>
-internal interface IStoreInitializer
-{
-    Task InitializeAsync(CancellationToken cancellationToken);
-}
-
-/// <summary>Thrown at start-up when the configured store cannot be used.</summary>
-internal sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

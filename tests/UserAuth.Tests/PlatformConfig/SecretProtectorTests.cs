@@ -7,7 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using UserAuth.Api.Common;
-using UserAuth.Api.Hosting;
+using UserAuth.Api.Features.PlatformConfig;
 using UserAuth.Tests.Infrastructure;
 
 namespace UserAuth.Tests.PlatformConfig;

@@ -10,7 +10,7 @@ namespace UserAuth.Api.Features.Auth;
 /// <summary>The OAuth token endpoint the official client calls: client credentials grant with HTTP Basic auth.</summary>
 [ApiController]
 [AllowAnonymous]
-[EnableRateLimiting(Hosting.AuthExtensions.TokenRateLimit)]
+[EnableRateLimiting(AuthFeature.TokenRateLimit)]
 [Route("service/panel/authentication/v1.0/company/{company_id}/oauth/token")]
 [Tags("Authentication")]
 internal sealed class TokenController(TokenService tokens) : ControllerBase

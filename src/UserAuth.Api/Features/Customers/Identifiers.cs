@@ -5,14 +5,6 @@ using PhoneNumbers;
 
 namespace UserAuth.Api.Features.Customers;
 
-internal sealed class CustomerOptions
-{
-    public const string Section = "Customers";
-
-    /// <summary>ISO region used for phone numbers written without a country code.</summary>
-    public string DefaultPhoneRegion { get; set; } = "IN";
-}
-
 internal sealed record NormalizedPhone(int CountryCode, string NationalNumber)
 {
     public string E164 => $"+{CountryCode}{NationalNumber}";

@@ -4,18 +4,6 @@ using UserAuth.Api.Features.Customers;
 
 namespace UserAuth.Api.Features.Lifecycle;
 
-internal sealed class ErasureOptions
-{
-    public const string Section = "Lifecycle";
-
-    /// <summary>How often the erasure job looks for deleted users whose restore window has passed.</summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 86_400)]
-    public int ErasureIntervalSeconds { get; set; } = 300;
-
-    [System.ComponentModel.DataAnnotations.Range(1, 10_000)]
-    public int ErasureBatchSize { get; set; } = 200;
-}
-
 /// <summary>
 /// Erases the personal data of deleted users once their restore window has passed. Idempotent, and safe with
 /// several instances: each erasure is a write conditional on the user's version, so one instance wins, and a user
@@ -80,29 +68,5 @@ internal sealed class ErasureService(IUserStore store, UserService users, TimePr
         }
 
         user.Timeline.Add(new TimelineEvent { Type = "erased", Title = "Personal data erased", Date = now });
-    }
-}
-
-internal sealed class ErasureJob(ErasureService erasure, IOptions<ErasureOptions> options, ILogger<ErasureJob> logger)
-    : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ErasureIntervalSeconds));
-        do
-        {
-            try
-            {
-                while (await erasure.EraseDueAsync(stoppingToken) >= options.Value.ErasureBatchSize)
-                {
-                    // a full batch: there may be more due
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The erasure job failed; it runs again in {Seconds} s", options.Value.ErasureIntervalSeconds);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 }

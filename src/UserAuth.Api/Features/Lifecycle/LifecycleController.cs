@@ -8,7 +8,6 @@ namespace UserAuth.Api.Features.Lifecycle;
 [Tags("Customer lifecycle")]
 internal sealed class LifecycleController(LifecycleService lifecycle) : PlatformController
 {
-    private string Actor => User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
 
     /// <summary>blockOrUnblockUsers: status false blocks (active: false, sessions revoked), true unblocks. Unknown ids: 404, nothing changed.</summary>
     [HttpPut("customers/activation")]

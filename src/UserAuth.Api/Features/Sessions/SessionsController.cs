@@ -115,7 +115,6 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     }
 
     /// <summary>The API client acting: recorded on revocations.</summary>
-    private string Actor => User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
 
     /// <summary>The device: the body's ip / user_agent, else X-Forwarded-For's first hop or the peer, and User-Agent.</summary>
     private SessionOrigin OriginOf(CreateUserSessionRequestSchema body)

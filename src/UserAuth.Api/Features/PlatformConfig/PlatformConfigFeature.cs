@@ -1,12 +1,12 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using UserAuth.Api.Common;
-using UserAuth.Api.Features.PlatformConfig;
+using UserAuth.Api.Hosting;
 using UserAuth.Api.Storage.Mongo;
 using UserAuth.Api.Storage.Sqlite;
 
-namespace UserAuth.Api.Hosting;
+namespace UserAuth.Api.Features.PlatformConfig;
 
-internal static class PlatformConfigExtensions
+internal static class PlatformConfigFeature
 {
     private static int exampleRegistered;
 

@@ -1,8 +1,6 @@
-using UserAuth.Api.Features.Lifecycle;
+namespace UserAuth.Api.Features.Lifecycle;
 
-namespace UserAuth.Api.Hosting;
-
-internal static class LifecycleExtensions
+internal static class LifecycleFeature
 {
     public static WebApplicationBuilder AddUserAuthLifecycle(this WebApplicationBuilder builder)
     {

@@ -1,10 +1,10 @@
-using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Hosting;
 using UserAuth.Api.Storage.Mongo;
 using UserAuth.Api.Storage.Sqlite;
 
-namespace UserAuth.Api.Hosting;
+namespace UserAuth.Api.Features.Customers;
 
-internal static class CustomersExtensions
+internal static class CustomersFeature
 {
     public static WebApplicationBuilder AddUserAuthCustomers(this WebApplicationBuilder builder)
     {

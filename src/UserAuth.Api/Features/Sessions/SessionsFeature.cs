@@ -1,12 +1,12 @@
 using System.Security.Cryptography;
 using System.Text;
-using UserAuth.Api.Features.Sessions;
+using UserAuth.Api.Hosting;
 using UserAuth.Api.Storage.Mongo;
 using UserAuth.Api.Storage.Sqlite;
 
-namespace UserAuth.Api.Hosting;
+namespace UserAuth.Api.Features.Sessions;
 
-internal static class SessionsExtensions
+internal static class SessionsFeature
 {
     public static WebApplicationBuilder AddUserAuthSessions(this WebApplicationBuilder builder)
     {
@@ -19,7 +19,7 @@ internal static class SessionsExtensions
                 {
                     options.CookieSecret = DevelopmentSecret(environment);
                     options.UsesDevelopmentSecret = true;
-                    loggers.CreateLogger(typeof(SessionsExtensions)).LogWarning(
+                    loggers.CreateLogger(typeof(SessionsFeature)).LogWarning(
                         "Sessions:CookieSecret is not set: session cookies are signed with a fixed development secret. " +
                         "Set Sessions__CookieSecret (at least {Length} characters) outside {Environment}.",
                         UserSessionOptions.MinSecretLength, environment.EnvironmentName);
