@@ -87,6 +87,7 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
             MaxAge = (long)(lifetime ?? TimeSpan.FromDays(1)).TotalSeconds,
             CreatedAt = created,
             ExpiresAt = created + (lifetime ?? TimeSpan.FromDays(1)),
+            UserEpoch = 3,
         };
     }
 
@@ -114,6 +115,7 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
         Assert.Equal(session.Ip, found.Ip);
         Assert.Equal(session.UserAgent, found.UserAgent);
         Assert.Equal(session.MaxAge, found.MaxAge);
+        Assert.Equal(3, found.UserEpoch);
         Assert.Equal(session.CreatedAt, found.CreatedAt);
         Assert.Equal(session.ExpiresAt, found.ExpiresAt);
         Assert.Equal(DateTimeKind.Utc, found.ExpiresAt.Kind);

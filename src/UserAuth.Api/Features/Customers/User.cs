@@ -65,6 +65,13 @@ internal sealed class User
     /// <summary>Incremented by every change; writes are conditional on it.</summary>
     public int Version { get; set; }
 
+    /// <summary>
+    /// The sign-in generation: incremented whenever the user stops being able to sign in (blocked, archived, deleted,
+    /// erased). A session is valid only while it carries the current generation, so a session created from a read of
+    /// the user made before such a change is dead whatever the order its insert and the revocation ran in.
+    /// </summary>
+    public int SessionEpoch { get; set; }
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime UpdatedAt { get; set; }
@@ -79,6 +86,9 @@ internal sealed class User
         LastNameLc = LastName?.Trim().ToLowerInvariant();
         IdentityKeys = HoldsIdentifiers ? Customers.IdentityKeys.Of(this) : [];
     }
+
+    /// <summary>Live and not blocked: the only users who can have sessions.</summary>
+    public bool CanHaveSessions() => State == UserState.Live && Active;
 
     /// <summary>Live and deleted (within the restore window) users keep their username, emails and phones reserved.</summary>
     public bool HoldsIdentifiers => State is UserState.Live or UserState.Deleted;

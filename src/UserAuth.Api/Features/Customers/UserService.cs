@@ -143,9 +143,15 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
 
             var expected = user.Version;
             var oldKeys = user.IdentityKeys.ToHashSet();
+            var couldHaveSessions = user.CanHaveSessions();
             if (!change(user))
             {
                 return user;
+            }
+
+            if (couldHaveSessions && !user.CanHaveSessions())
+            {
+                user.SessionEpoch++; // every session of the earlier generation is dead from this write on
             }
 
             user.Version = expected + 1;

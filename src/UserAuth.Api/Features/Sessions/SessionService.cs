@@ -44,6 +44,7 @@ internal sealed class SessionService(
             CompanyId = tenant.CompanyId,
             ApplicationId = tenant.ApplicationId,
             UserId = user.Id,
+            UserEpoch = user.SessionEpoch,
             SidHash = SessionCookies.Hash(sid),
             Domain = request.Domain!.ToLowerInvariant(),
             Ip = origin.Ip,
@@ -53,6 +54,7 @@ internal sealed class SessionService(
             ExpiresAt = now.AddSeconds(maxAge),
         };
         await store.InsertAsync(session, cancellationToken);
+        await EnsureStillCanSignInAsync(tenant, session, cancellationToken);
         logger.LogInformation("Created session {SessionId} for user {UserId} in application {ApplicationId}",
             session.Id, user.Id, tenant.ApplicationId);
         return new CreatedSession(session, cookies.Encode(sid));
@@ -61,7 +63,13 @@ internal sealed class SessionService(
     public async Task<IReadOnlyList<UserSession>> ListAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
     {
         var user = await users.GetAsync(tenant, userId, cancellationToken);
-        return await store.ListLiveAsync(tenant, user.Id, clock.UtcNowMs(), MaxListed, cancellationToken);
+        if (!user.CanHaveSessions())
+        {
+            return [];
+        }
+
+        var live = await store.ListLiveAsync(tenant, user.Id, clock.UtcNowMs(), MaxListed, cancellationToken);
+        return live.Where(s => s.UserEpoch == user.SessionEpoch).ToList();
     }
 
     /// <summary>Revokes one live session of the user; 404 when it is unknown, another user's, revoked or expired.</summary>
@@ -108,7 +116,7 @@ internal sealed class SessionService(
         var now = clock.UtcNowMs();
         var session = await store.FindLiveBySidHashAsync(tenant, SessionCookies.Hash(sid), now, cancellationToken)
                       ?? throw SessionNotFound();
-        if (!await CanSignInAsync(tenant, session.UserId, cancellationToken))
+        if (!await CanSignInAsync(tenant, session, cancellationToken))
         {
             throw SessionNotFound();
         }
@@ -127,12 +135,31 @@ internal sealed class SessionService(
         return session;
     }
 
-    private async Task<bool> CanSignInAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The check after the insert: a block, archive or delete that ran between the first read of the user and the insert
+    /// may have revoked the user's sessions before this one existed. Such a session carries an old sign-in generation and
+    /// never verifies; it is revoked here as well and the create answers 409, so nothing live is left behind.
+    /// </summary>
+    private async Task EnsureStillCanSignInAsync(Tenant tenant, UserSession session, CancellationToken cancellationToken)
+    {
+        if (await CanSignInAsync(tenant, session, cancellationToken))
+        {
+            return;
+        }
+
+        var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), "userauth", "the user stopped being able to sign in");
+        await store.RevokeAsync(tenant, session.UserId, session.Id, revocation, CancellationToken.None);
+        throw new ConflictException("The user was blocked, archived or deleted while the session was being created.",
+            "user_state_changed");
+    }
+
+    /// <summary>True while the session's user is live, active and still in the sign-in generation the session was made in.</summary>
+    private async Task<bool> CanSignInAsync(Tenant tenant, UserSession session, CancellationToken cancellationToken)
     {
         try
         {
-            var user = await users.GetAsync(tenant, userId, cancellationToken);
-            return user.State == UserState.Live && user.Active;
+            var user = await users.GetAsync(tenant, session.UserId, cancellationToken);
+            return user.CanHaveSessions() && user.SessionEpoch == session.UserEpoch;
         }
         catch (NotFoundException)
         {

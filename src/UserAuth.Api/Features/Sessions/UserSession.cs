@@ -16,6 +16,9 @@ internal sealed class UserSession
 
     public string UserId { get; set; } = "";
 
+    /// <summary>The user's <c>SessionEpoch</c> when the session was created; the session is dead once they differ.</summary>
+    public int UserEpoch { get; set; }
+
     /// <summary>Lowercase hex SHA-256 of the sid; unique.</summary>
     public string SidHash { get; set; } = "";
 

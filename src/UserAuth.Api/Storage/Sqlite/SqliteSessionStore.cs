@@ -13,7 +13,7 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
 {
     private const string Columns =
         "id, company_id, application_id, user_id, sid_hash, domain, ip, user_agent, max_age, created_at, expires_at, " +
-        "revoked_at, revoked_by, revoke_reason, revocation_id";
+        "revoked_at, revoked_by, revoke_reason, revocation_id, user_epoch";
 
     private const string TenantWhere = "company_id = $company AND application_id = $application";
     private const string LiveWhere = "revoked_at IS NULL AND expires_at > $now";
@@ -40,12 +40,22 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
                 revoked_by TEXT,
                 revoke_reason TEXT,
                 revocation_id TEXT,
+                user_epoch INTEGER NOT NULL DEFAULT 0,
                 PRIMARY KEY (company_id, application_id, id)
             );
             CREATE UNIQUE INDEX IF NOT EXISTS ux_user_sessions_sid_hash ON user_sessions (sid_hash);
             CREATE INDEX IF NOT EXISTS ix_user_sessions_user ON user_sessions (company_id, application_id, user_id, expires_at);
             CREATE INDEX IF NOT EXISTS ix_user_sessions_expiry ON user_sessions (expires_at);
             """, cancellationToken);
+
+        // Databases created before sessions carried the user's sign-in generation get the column (0, the users' start).
+        await using var columns = connection.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('user_sessions') WHERE name = 'user_epoch';";
+        if ((long)(await columns.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await SqliteDatabase.ExecuteAsync(connection,
+                "ALTER TABLE user_sessions ADD COLUMN user_epoch INTEGER NOT NULL DEFAULT 0;", cancellationToken);
+        }
     }
 
     public async Task InsertAsync(UserSession session, CancellationToken cancellationToken)
@@ -54,7 +64,7 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
         await using var command = connection.CreateCommand();
         command.CommandText = $"""
             INSERT INTO user_sessions ({Columns}) VALUES ($id, $company, $application, $user, $sid_hash, $domain, $ip,
-                $user_agent, $max_age, $created_at, $expires_at, $revoked_at, $revoked_by, $revoke_reason, $revocation_id);
+                $user_agent, $max_age, $created_at, $expires_at, $revoked_at, $revoked_by, $revoke_reason, $revocation_id, $user_epoch);
             """;
         command.Parameters.AddWithValue("$id", session.Id);
         command.Parameters.AddWithValue("$company", session.CompanyId);
@@ -71,6 +81,7 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
         command.Parameters.AddWithValue("$revoked_by", (object?)session.RevokedBy ?? DBNull.Value);
         command.Parameters.AddWithValue("$revoke_reason", (object?)session.RevokeReason ?? DBNull.Value);
         command.Parameters.AddWithValue("$revocation_id", (object?)session.RevocationId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$user_epoch", session.UserEpoch);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -210,6 +221,7 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
                 RevokedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
                 RevokeReason = reader.IsDBNull(13) ? null : reader.GetString(13),
                 RevocationId = reader.IsDBNull(14) ? null : reader.GetString(14),
+                UserEpoch = reader.GetInt32(15),
             });
         }
 
