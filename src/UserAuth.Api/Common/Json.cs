@@ -49,6 +49,10 @@ public sealed class UtcDateTimeConverter : JsonConverter<DateTime>
     public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
         writer.WriteStringValue(ToWire(value));
 
+    /// <summary>Reads back what <see cref="ToWire"/> wrote.</summary>
+    public static DateTime FromWire(string text) =>
+        DateTime.ParseExact(text, Format, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
     public static string ToWire(DateTime value) =>
         value.ToUniversalTime().ToString(Format, CultureInfo.InvariantCulture);
 }

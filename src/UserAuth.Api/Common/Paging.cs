@@ -3,8 +3,18 @@ namespace UserAuth.Api.Common;
 /// <summary>The wire pagination object: <c>{type, current, size, item_total, has_next}</c>.</summary>
 public sealed record PageInfo(string Type, int Current, int Size, long ItemTotal, bool HasNext)
 {
+    /// <summary>
+    /// Present (true) only when <c>item_total</c> is a lower bound rather than the exact number: a broad text filter
+    /// is counted up to a limit instead of walking every match. Absent when <c>item_total</c> is exact.
+    /// </summary>
+    public bool? ItemTotalBounded { get; init; }
+
     public static PageInfo For(PageRequest request, long total) =>
         new("number", request.PageNo, request.PageSize, total, (long)request.PageNo * request.PageSize < total);
+
+    /// <summary>A page whose store said whether more rows follow and whether its total is exact.</summary>
+    public static PageInfo For(PageRequest request, long total, bool totalBounded, bool hasNext) =>
+        new("number", request.PageNo, request.PageSize, total, hasNext) { ItemTotalBounded = totalBounded ? true : null };
 }
 
 /// <summary>page_no starts at 1; page_size defaults to 10 and is capped.</summary>

@@ -140,6 +140,106 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Totals_are_kept_exact_through_inserts_and_state_changes()
+    {
+        var users = Enumerable.Range(0, 5).Select(_ => NewUser()).ToList();
+        foreach (var u in users)
+        {
+            await Store.InsertAsync(u, None);
+        }
+
+        Assert.Equal(5, (await Store.ListAsync(tenant, CustomerFilter.All, 0, 2, None)).Total);
+        await MoveAsync(users[0], UserState.Archived);
+        await MoveAsync(users[1], UserState.Deleted);
+        Assert.Equal(4, (await Store.ListAsync(tenant, CustomerFilter.All, 0, 2, None)).Total);
+        await MoveAsync(users[0], UserState.Live);
+        await MoveAsync(users[1], UserState.Erased);
+        await MoveAsync(users[2], UserState.Archived);
+
+        var page = await Store.ListAsync(tenant, CustomerFilter.All, 0, 10, None);
+        Assert.Equal(3, page.Total);
+        Assert.Equal(3, page.Items.Count);
+        Assert.False(page.HasNext);
+        Assert.False(page.TotalBounded);
+        // An update that keeps the state changes no count.
+        users[3].FirstName = "Renamed";
+        await MoveAsync(users[3], UserState.Live);
+        Assert.Equal(3, (await Store.ListAsync(tenant, CustomerFilter.All, 0, 10, None)).Total);
+    }
+
+    [Fact]
+    public async Task Deep_pages_equal_plain_offsets_before_and_after_writes()
+    {
+        // More than two boundary steps of users, some with equal created_at, so pages seek from cached boundaries.
+        var start = DateTime.UtcNow.AddDays(-1);
+        var users = Enumerable.Range(0, ListingBoundaries.Step * 2 + 37)
+            .Select(i => NewUser(createdAt: start.AddSeconds(i / 3))).ToList();
+        foreach (var u in users)
+        {
+            await Store.InsertAsync(u, None);
+        }
+
+        var expected = users.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id, StringComparer.Ordinal)
+            .Select(u => u.Id).ToList();
+        async Task AssertPagesAsync(List<string> order)
+        {
+            foreach (var skip in new[] { 0, 250, ListingBoundaries.Step, ListingBoundaries.Step + 5, ListingBoundaries.Step * 2 - 1, ListingBoundaries.Step * 2 + 30 })
+            {
+                var page = await Store.ListAsync(tenant, CustomerFilter.All, skip, 10, None);
+                Assert.Equal(order.Skip(skip).Take(10), page.Items.Select(u => u.Id));
+                Assert.Equal(order.Count, page.Total);
+                Assert.Equal(skip + 10 < order.Count, page.HasNext);
+            }
+        }
+
+        await AssertPagesAsync(expected);
+        await AssertPagesAsync(expected); // from the cached boundaries
+
+        // A newer user and an archived one shift every position: the boundaries must not be reused.
+        var newest = NewUser(createdAt: DateTime.UtcNow);
+        await Store.InsertAsync(newest, None);
+        await MoveAsync(users[100], UserState.Archived);
+        expected.Insert(0, newest.Id);
+        expected.Remove(users[100].Id);
+        await AssertPagesAsync(expected);
+        Assert.Empty((await Store.ListAsync(tenant, CustomerFilter.All, expected.Count + 500, 10, None)).Items);
+    }
+
+    [Fact]
+    public async Task A_broad_prefix_is_counted_up_to_the_limit_and_flagged()
+    {
+        var start = DateTime.UtcNow.AddDays(-2);
+        var users = Enumerable.Range(0, CustomerFilter.BroadCountLimit + 20)
+            .Select(i => NewUser(username: $"broad{i:D5}", createdAt: start.AddSeconds(i))).ToList();
+        foreach (var u in users)
+        {
+            await Store.InsertAsync(u, None);
+        }
+
+        var page = await Store.ListAsync(tenant, new CustomerFilter([IdentityKeys.Username("broad")], "broad"), 0, 10, None);
+        Assert.True(page.TotalBounded);
+        Assert.True(page.Total >= CustomerFilter.BroadCountLimit);
+        Assert.True(page.HasNext);
+        // Still newest first over every match.
+        Assert.Equal(users.AsEnumerable().Reverse().Take(10).Select(u => u.Id), page.Items.Select(u => u.Id));
+        var deep = await Store.ListAsync(tenant, new CustomerFilter([], "broad"), users.Count - 5, 10, None);
+        Assert.Equal(users.Take(5).Reverse().Select(u => u.Id), deep.Items.Select(u => u.Id));
+        Assert.False(deep.HasNext);
+
+        var narrow = await Store.ListAsync(tenant, new CustomerFilter([], "broad0001"), 0, 10, None);
+        Assert.False(narrow.TotalBounded);
+        Assert.Equal(10, narrow.Total);
+    }
+
+    private async Task MoveAsync(User user, UserState state)
+    {
+        user.State = state;
+        user.Version++;
+        user.RefreshDerived();
+        Assert.True(await Store.ReplaceAsync(user, user.Version - 1, None));
+    }
+
+    [Fact]
     public async Task Deleted_users_are_due_once_their_window_ends()
     {
         var due = NewUser();

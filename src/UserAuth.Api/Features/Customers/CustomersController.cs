@@ -32,7 +32,11 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
         return new CreateUserResponseSchema(UserSchema.From(user));
     }
 
-    /// <summary>getCustomers: newest first; q matches an email or phone exactly, or a username / name prefix.</summary>
+    /// <summary>
+    /// getCustomers: newest first; q matches an email or phone exactly, or a username / name prefix. A prefix matching
+    /// more than 1,000 users is counted only up to that: <c>page.item_total</c> is then a lower bound and
+    /// <c>page.item_total_bounded</c> is true (absent when the total is exact).
+    /// </summary>
     [HttpGet("customers/list")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(CustomerListResponseSchema), StatusCodes.Status200OK)]
@@ -41,8 +45,9 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
         CancellationToken cancellationToken)
     {
         var page = PageRequest.From(pageNo, pageSize);
-        var (items, total) = await users.ListAsync(Tenant, q, page, cancellationToken);
-        return new CustomerListResponseSchema(items.Select(UserSchema.From).ToList(), PageInfo.For(page, total));
+        var found = await users.ListAsync(Tenant, q, page, cancellationToken);
+        return new CustomerListResponseSchema(found.Items.Select(UserSchema.From).ToList(),
+            PageInfo.For(page, found.Total, found.TotalBounded, found.HasNext));
     }
 
     /// <summary>searchUsers: users holding an email or phone given in q or in the repeated query parameter.</summary>

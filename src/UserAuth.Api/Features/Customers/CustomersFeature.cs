@@ -14,6 +14,8 @@ internal static class CustomersFeature
             .ValidateOnStart();
         builder.Services.AddSingleton<Identifiers>();
         builder.Services.AddSingleton<UserService>();
+        builder.Services.AddSingleton<ListingBoundaries>();
+        builder.Services.AddHostedService<MongoUserCountReconciler>();
         builder.AddStore<IUserStore, SqliteUserStore, MongoUserStore>();
         return builder;
     }

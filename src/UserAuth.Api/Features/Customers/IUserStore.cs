@@ -8,6 +8,27 @@ internal sealed record CustomerFilter(IReadOnlyList<string> Keys, string? Prefix
     public static readonly CustomerFilter All = new([], null);
 
     public bool IsEmpty => Keys.Count == 0 && Prefix is null;
+
+    /// <summary>
+    /// A prefix matching more users than this is "broad": its page is read along the listing index (newest first,
+    /// stopping at the page) and its total is counted only up to this many, flagged as a lower bound.
+    /// </summary>
+    public const int BroadCountLimit = 1000;
+}
+
+/// <summary>
+/// One page of a listing. <paramref name="Total"/> is exact unless <paramref name="TotalBounded"/>, when it is a lower
+/// bound (a broad text filter, counted up to <see cref="CustomerFilter.BroadCountLimit"/>).
+/// </summary>
+internal sealed record CustomerPage(IReadOnlyList<User> Items, long Total, bool TotalBounded, bool HasNext)
+{
+    public static readonly CustomerPage Empty = new([], 0, false, false);
+
+    public void Deconstruct(out IReadOnlyList<User> items, out long total)
+    {
+        items = Items;
+        total = Total;
+    }
 }
 
 /// <summary>Storage port of the customers.</summary>
@@ -26,8 +47,12 @@ internal interface IUserStore
     /// </summary>
     Task<bool> ReplaceAsync(User user, int expectedVersion, CancellationToken cancellationToken);
 
-    /// <summary>Users in default listings (live or deleted, not archived or erased), newest first.</summary>
-    Task<(IReadOnlyList<User> Items, long Total)> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
+    /// <summary>
+    /// Users in default listings (live or deleted, not archived or erased), newest first. The unfiltered total comes
+    /// from counts kept with every write, and deep pages seek from cached page boundaries, so neither walks the
+    /// application's users.
+    /// </summary>
+    Task<CustomerPage> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
         CancellationToken cancellationToken);
 
     /// <summary>Users holding any of the keys.</summary>

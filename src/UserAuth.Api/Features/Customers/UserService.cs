@@ -180,7 +180,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
         throw new ConflictException("The user is being changed by other requests; try again.", "concurrent_update");
     }
 
-    public async Task<(IReadOnlyList<User> Items, long Total)> ListAsync(Tenant tenant, string? q, PageRequest page,
+    public async Task<CustomerPage> ListAsync(Tenant tenant, string? q, PageRequest page,
         CancellationToken cancellationToken) =>
         await store.ListAsync(tenant, FilterFor(q), page.Skip, page.PageSize, cancellationToken);
 

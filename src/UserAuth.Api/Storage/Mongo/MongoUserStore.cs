@@ -15,11 +15,15 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
     private static readonly FilterDefinitionBuilder<User> Filter = Builders<User>.Filter;
     private static readonly UserState[] Listed = [UserState.Live, UserState.Deleted];
     private readonly IMongoCollection<User> collection;
+    private readonly MongoUserCounts counts;
+    private readonly ListingBoundaries boundaries;
 
-    public MongoUserStore(MongoDatabaseProvider mongo)
+    public MongoUserStore(MongoDatabaseProvider mongo, ListingBoundaries boundaries)
     {
         MongoClassMaps.Register();
         collection = mongo.Database.GetCollection<User>("users");
+        counts = new MongoUserCounts(mongo.Database, collection);
+        this.boundaries = boundaries;
     }
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -52,7 +56,12 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
                 keys.Ascending(u => u.State).Ascending(u => u.DeleteOn),
                 new CreateIndexOptions { Name = "delete_due" }),
         ], cancellationToken);
+        await counts.InitializeAsync(cancellationToken);
     }
+
+    /// <summary>Recounts the applications whose counts changed and then stayed quiet (see <see cref="MongoUserCounts"/>).</summary>
+    public Task<int> ReconcileCountsAsync(TimeSpan quiet, CancellationToken cancellationToken) =>
+        counts.ReconcileAsync(quiet, cancellationToken);
 
     public async Task InsertAsync(User user, CancellationToken cancellationToken)
     {
@@ -64,17 +73,28 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
         {
             throw new IdentityTakenException();
         }
+
+        await counts.AddAsync(TenantOf(user), null, user.State, cancellationToken);
     }
 
     public async Task<bool> ReplaceAsync(User user, int expectedVersion, CancellationToken cancellationToken)
     {
         try
         {
-            var result = await collection.ReplaceOneAsync(
-                TenantFilter(new Tenant(user.CompanyId, user.ApplicationId)) & Filter.Eq(u => u.Id, user.Id) &
-                Filter.Eq(u => u.Version, expectedVersion),
-                user, cancellationToken: cancellationToken);
-            return result.MatchedCount == 1;
+            var before = await collection.FindOneAndReplaceAsync(
+                TenantFilter(TenantOf(user)) & Filter.Eq(u => u.Id, user.Id) & Filter.Eq(u => u.Version, expectedVersion),
+                user, new FindOneAndReplaceOptions<User> { ReturnDocument = ReturnDocument.Before }, cancellationToken);
+            if (before is null)
+            {
+                return false;
+            }
+
+            if (before.State != user.State)
+            {
+                await counts.AddAsync(TenantOf(user), before.State, user.State, cancellationToken);
+            }
+
+            return true;
         }
         catch (MongoException e) when (MongoDatabaseProvider.IsDuplicateKey(e))
         {
@@ -88,35 +108,65 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
     public async Task<IReadOnlyList<User>> FindByIdsAsync(Tenant tenant, IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
         ids.Count == 0 ? [] : await collection.Find(TenantFilter(tenant) & Filter.In(u => u.Id, ids)).ToListAsync(cancellationToken);
 
-    public async Task<(IReadOnlyList<User> Items, long Total)> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
+    public async Task<CustomerPage> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
         CancellationToken cancellationToken)
     {
-        var query = TenantFilter(tenant) & Filter.In(u => u.State, Listed);
-        if (!filter.IsEmpty)
+        var listed = TenantFilter(tenant) & Filter.In(u => u.State, Listed);
+        if (filter.IsEmpty)
         {
-            var any = new List<FilterDefinition<User>>();
-            if (filter.Keys.Count > 0)
+            var (total, generation) = await counts.ListedAsync(tenant, cancellationToken);
+            if (skip >= total)
             {
-                any.Add(Filter.AnyIn(u => u.IdentityKeys, filter.Keys));
+                return new CustomerPage([], total, false, false);
             }
 
-            if (filter.Prefix is not null)
+            var (anchor, offset) = await boundaries.SeekAsync(tenant, generation, skip, async (from, n, ct) =>
             {
-                var prefix = new BsonRegularExpression("^" + Regex.Escape(filter.Prefix));
-                any.Add(Filter.Regex(u => u.UsernameLc, prefix));
-                any.Add(Filter.Regex(u => u.FirstNameLc, prefix));
-                any.Add(Filter.Regex(u => u.LastNameLc, prefix));
-            }
-
-            query &= Filter.Or(any);
+                var key = await collection.Find(listed & AtOrAfter(from)).Sort(NewestFirst).Skip(n).Limit(1)
+                    .Project<User>(Builders<User>.Projection.Include(u => u.CreatedAt).Include(u => u.Id)).FirstOrDefaultAsync(ct);
+                return key is null ? null : new ListingKey(key.CreatedAt, key.Id);
+            }, cancellationToken);
+            var page = await collection.Find(listed & AtOrAfter(anchor)).Sort(NewestFirst).Skip(offset).Limit(take)
+                .ToListAsync(cancellationToken);
+            return new CustomerPage(page, total, false, skip + page.Count < total);
         }
 
-        var items = await collection.Find(query)
-            .Sort(Builders<User>.Sort.Descending(u => u.CreatedAt).Descending(u => u.Id))
-            .Skip(skip).Limit(take)
-            .ToListAsync(cancellationToken);
-        var total = await collection.CountDocumentsAsync(query, cancellationToken: cancellationToken);
-        return (items, total);
+        var any = new List<FilterDefinition<User>>();
+        if (filter.Keys.Count > 0)
+        {
+            any.Add(Filter.AnyIn(u => u.IdentityKeys, filter.Keys));
+        }
+
+        var broad = false;
+        if (filter.Prefix is not null)
+        {
+            var prefix = new BsonRegularExpression("^" + Regex.Escape(filter.Prefix));
+            var arms = new[]
+            {
+                Filter.Regex(u => u.UsernameLc, prefix), Filter.Regex(u => u.FirstNameLc, prefix), Filter.Regex(u => u.LastNameLc, prefix),
+            };
+            any.AddRange(arms);
+            // Each arm is counted on its own prefix index, only up to the limit.
+            foreach (var arm in arms)
+            {
+                broad |= await collection.CountDocumentsAsync(TenantFilter(tenant) & arm,
+                    new CountOptions { Limit = CustomerFilter.BroadCountLimit + 1 }, cancellationToken) > CustomerFilter.BroadCountLimit;
+            }
+        }
+
+        var query = listed & Filter.Or(any);
+        var options = broad ? new CountOptions { Limit = CustomerFilter.BroadCountLimit } : null;
+        var matches = await collection.CountDocumentsAsync(query, options, cancellationToken);
+        var items = await collection.Find(query).Sort(NewestFirst).Skip(skip).Limit(take + 1).ToListAsync(cancellationToken);
+        var hasNext = items.Count > take;
+        if (hasNext)
+        {
+            items.RemoveAt(items.Count - 1);
+        }
+
+        return broad
+            ? new CustomerPage(items, Math.Max(matches, skip + items.Count + (hasNext ? 1 : 0)), true, hasNext)
+            : new CustomerPage(items, matches, false, hasNext);
     }
 
     public async Task<IReadOnlyList<User>> FindByKeysAsync(Tenant tenant, IReadOnlyCollection<string> keys, int limit,
@@ -130,6 +180,17 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
     public async Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
         await collection.Find(Filter.Eq(u => u.State, UserState.Deleted) & Filter.Lte(u => u.DeleteOn, now))
             .Sort(Builders<User>.Sort.Ascending(u => u.DeleteOn)).Limit(limit).ToListAsync(cancellationToken);
+
+    private static readonly SortDefinition<User> NewestFirst =
+        Builders<User>.Sort.Descending(u => u.CreatedAt).Descending(u => u.Id);
+
+    private static Tenant TenantOf(User user) => new(user.CompanyId, user.ApplicationId);
+
+    /// <summary>The listing from <paramref name="key"/> on (newest first, the key itself included); everything without a key.</summary>
+    private static FilterDefinition<User> AtOrAfter(ListingKey? key) =>
+        key is not { } at
+            ? Filter.Empty
+            : Filter.Lt(u => u.CreatedAt, at.CreatedAt) | (Filter.Eq(u => u.CreatedAt, at.CreatedAt) & Filter.Lte(u => u.Id, at.Id));
 
     private static FilterDefinition<User> TenantFilter(Tenant tenant) =>
         Filter.Eq(u => u.CompanyId, tenant.CompanyId) & Filter.Eq(u => u.ApplicationId, tenant.ApplicationId);

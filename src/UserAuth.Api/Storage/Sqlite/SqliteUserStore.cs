@@ -9,8 +9,9 @@ namespace UserAuth.Api.Storage.Sqlite;
 /// Users as JSON documents with their queried fields in indexed columns; the identity keys a user holds in
 /// <c>user_keys</c>, whose primary key makes them unique per application.
 /// </summary>
-internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, IStoreInitializer
+internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries boundaries) : IUserStore, IStoreInitializer
 {
+    private static readonly string[] PrefixColumns = ["username_lc", "first_name_lc", "last_name_lc"];
     private const string Columns = "id, company_id, application_id, state, listed, created_at, username_lc, first_name_lc, last_name_lc, delete_on, version, doc";
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
@@ -45,6 +46,67 @@ internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, ISt
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS ix_user_keys_user ON user_keys (user_id);
             """, cancellationToken);
+        await InitializeCountsAsync(connection, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>user_counts</c>: users per application and state, and a listing generation, kept by triggers in the
+    /// transaction of every write to <c>users</c> (so they are exact whatever code writes). A database made before
+    /// the table existed is counted once, in the transaction that creates it.
+    /// </summary>
+    private static async Task InitializeCountsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable);
+        await using (var exists = Command(connection, transaction,
+                         "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'user_counts';"))
+        {
+            if ((long)(await exists.ExecuteScalarAsync(cancellationToken))! == 1)
+            {
+                return;
+            }
+        }
+
+        await SqliteDatabase.ExecuteAsync(connection, """
+            CREATE TABLE user_counts (
+                company_id TEXT NOT NULL,
+                application_id TEXT NOT NULL,
+                live INTEGER NOT NULL,
+                archived INTEGER NOT NULL,
+                deleted INTEGER NOT NULL,
+                erased INTEGER NOT NULL,
+                generation INTEGER NOT NULL,
+                PRIMARY KEY (company_id, application_id)
+            ) WITHOUT ROWID;
+            INSERT INTO user_counts
+                SELECT company_id, application_id, SUM(state = 'live'), SUM(state = 'archived'), SUM(state = 'deleted'),
+                    SUM(state = 'erased'), 0
+                FROM users GROUP BY company_id, application_id;
+            CREATE TRIGGER user_counts_insert AFTER INSERT ON users BEGIN
+                INSERT INTO user_counts VALUES (new.company_id, new.application_id, new.state = 'live',
+                    new.state = 'archived', new.state = 'deleted', new.state = 'erased', 1)
+                ON CONFLICT (company_id, application_id) DO UPDATE SET
+                    live = live + (new.state = 'live'), archived = archived + (new.state = 'archived'),
+                    deleted = deleted + (new.state = 'deleted'), erased = erased + (new.state = 'erased'),
+                    generation = generation + 1;
+            END;
+            CREATE TRIGGER user_counts_state AFTER UPDATE OF state ON users WHEN old.state <> new.state BEGIN
+                UPDATE user_counts SET
+                    live = live + (new.state = 'live') - (old.state = 'live'),
+                    archived = archived + (new.state = 'archived') - (old.state = 'archived'),
+                    deleted = deleted + (new.state = 'deleted') - (old.state = 'deleted'),
+                    erased = erased + (new.state = 'erased') - (old.state = 'erased'),
+                    generation = generation + 1
+                WHERE company_id = new.company_id AND application_id = new.application_id;
+            END;
+            CREATE TRIGGER user_counts_delete AFTER DELETE ON users BEGIN
+                UPDATE user_counts SET
+                    live = live - (old.state = 'live'), archived = archived - (old.state = 'archived'),
+                    deleted = deleted - (old.state = 'deleted'), erased = erased - (old.state = 'erased'),
+                    generation = generation + 1
+                WHERE company_id = old.company_id AND application_id = old.application_id;
+            END;
+            """, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task InsertAsync(User user, CancellationToken cancellationToken)
@@ -138,31 +200,89 @@ internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, ISt
             }, cancellationToken);
     }
 
-    public async Task<(IReadOnlyList<User> Items, long Total)> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
+    public async Task<CustomerPage> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take,
         CancellationToken cancellationToken)
     {
-        var where = "company_id = $company AND application_id = $application AND listed = 1";
-        if (!filter.IsEmpty)
+        // One read transaction: the count, the boundaries and the page see the same snapshot.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: true);
+        var page = filter.IsEmpty
+            ? await ListAllAsync(connection, transaction, tenant, skip, take, cancellationToken)
+            : await ListFilteredAsync(connection, transaction, tenant, filter, skip, take, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return page;
+    }
+
+    /// <summary>The total from <c>user_counts</c>; the page seeks from a cached boundary on the listing index.</summary>
+    private async Task<CustomerPage> ListAllAsync(SqliteConnection connection, SqliteTransaction transaction, Tenant tenant,
+        int skip, int take, CancellationToken cancellationToken)
+    {
+        long total = 0, generation = 0;
+        await using (var counts = Command(connection, transaction,
+                         "SELECT live + deleted, generation FROM user_counts WHERE company_id = $company AND application_id = $application;"))
         {
-            // Each alternative is its own index search (identity keys, username, first and last name), united;
-            // an OR over columns of one table would scan the application's whole listing instead.
-            var any = new List<string>();
-            if (filter.Keys.Count > 0)
+            BindTenant(counts, tenant);
+            await using var reader = await counts.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
             {
-                any.Add($"SELECT user_id FROM user_keys WHERE company_id = $company AND application_id = $application AND key IN ({SqliteDatabase.Placeholders("$k", filter.Keys.Count)})");
+                total = reader.GetInt64(0);
+                generation = reader.GetInt64(1);
             }
-
-            if (filter.Prefix is not null)
-            {
-                foreach (var column in new[] { "username_lc", "first_name_lc", "last_name_lc" })
-                {
-                    any.Add($"SELECT id FROM users WHERE company_id = $company AND application_id = $application AND {column} >= $prefix AND {column} < $prefix_end");
-                }
-            }
-
-            // The unary + keeps SQLite from walking the listing index in sort order over the whole application.
-            where = $"id IN ({string.Join(" UNION ", any)}) AND +company_id = $company AND +application_id = $application AND +listed = 1";
         }
+
+        if (skip >= total)
+        {
+            return new CustomerPage([], total, false, false);
+        }
+
+        var (anchor, offset) = await boundaries.SeekAsync(tenant, generation, skip,
+            (from, n, ct) => KeyAtAsync(connection, transaction, tenant, from, n, ct), cancellationToken);
+        await using var command = Command(connection, transaction, $"""
+            SELECT doc FROM users WHERE company_id = $company AND application_id = $application AND listed = 1
+                {(anchor is null ? "" : "AND (created_at, id) <= ($anchor_created, $anchor_id)")}
+            ORDER BY created_at DESC, id DESC LIMIT $take OFFSET $skip;
+            """);
+        BindTenant(command, tenant);
+        BindAnchor(command, anchor);
+        command.Parameters.AddWithValue("$take", take);
+        command.Parameters.AddWithValue("$skip", offset);
+        var items = await ReadUsersAsync(command, cancellationToken);
+        return new CustomerPage(items, total, false, skip + items.Count < total);
+    }
+
+    /// <summary>The listing key <paramref name="n"/> rows after <paramref name="from"/>, read from the covering listing index.</summary>
+    private static async Task<ListingKey?> KeyAtAsync(SqliteConnection connection, SqliteTransaction transaction, Tenant tenant,
+        ListingKey? from, int n, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, $"""
+            SELECT created_at, id FROM users WHERE company_id = $company AND application_id = $application AND listed = 1
+                {(from is null ? "" : "AND (created_at, id) <= ($anchor_created, $anchor_id)")}
+            ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET $n;
+            """);
+        BindTenant(command, tenant);
+        BindAnchor(command, from);
+        command.Parameters.AddWithValue("$n", n);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ListingKey(UtcDateTimeConverter.FromWire(reader.GetString(0)), reader.GetString(1))
+            : null;
+    }
+
+    /// <summary>
+    /// Identity keys match exactly; a prefix is looked up on the username and name indexes, each read only up to
+    /// <see cref="CustomerFilter.BroadCountLimit"/> entries. A narrower filter is a union of index searches with an
+    /// exact count; a broad one walks the listing index newest first up to the page, and its total is a lower bound.
+    /// </summary>
+    private static async Task<CustomerPage> ListFilteredAsync(SqliteConnection connection, SqliteTransaction transaction,
+        Tenant tenant, CustomerFilter filter, int skip, int take, CancellationToken cancellationToken)
+    {
+        var keys = filter.Keys.Count > 0
+            ? $"SELECT user_id FROM user_keys WHERE company_id = $company AND application_id = $application AND key IN ({SqliteDatabase.Placeholders("$k", filter.Keys.Count)})"
+            : null;
+        var prefixArms = filter.Prefix is null
+            ? []
+            : PrefixColumns.Select(column =>
+                $"SELECT id FROM (SELECT id FROM users WHERE company_id = $company AND application_id = $application AND {column} >= $prefix AND {column} < $prefix_end LIMIT $cap)").ToList();
 
         void Bind(SqliteCommand command)
         {
@@ -172,24 +292,56 @@ internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, ISt
             {
                 command.Parameters.AddWithValue("$prefix", filter.Prefix);
                 command.Parameters.AddWithValue("$prefix_end", filter.Prefix + "\U0010FFFF");
+                command.Parameters.AddWithValue("$cap", CustomerFilter.BroadCountLimit + 1);
             }
         }
 
-        var items = await QueryAsync(
-            $"SELECT doc FROM users WHERE {where} ORDER BY created_at DESC, id DESC LIMIT $take OFFSET $skip;",
-            command =>
-            {
-                Bind(command);
-                command.Parameters.AddWithValue("$take", take);
-                command.Parameters.AddWithValue("$skip", skip);
-            }, cancellationToken);
+        var broad = false;
+        if (prefixArms.Count > 0)
+        {
+            await using var probe = Command(connection, transaction,
+                $"SELECT MAX({string.Join(", ", prefixArms.Select(arm => $"(SELECT COUNT(*) FROM ({arm}))"))}, 0);");
+            Bind(probe);
+            broad = (long)(await probe.ExecuteScalarAsync(cancellationToken))! > CustomerFilter.BroadCountLimit;
+        }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT COUNT(*) FROM users WHERE {where};";
+        // The unary + keeps SQLite from walking the listing index in sort order over the whole application.
+        var any = string.Join(" UNION ", (keys is null ? [] : new[] { keys }).Concat(prefixArms));
+        var matching = $"id IN ({any}) AND +company_id = $company AND +application_id = $application AND +listed = 1";
+        await using var count = Command(connection, transaction, $"SELECT COUNT(*) FROM users WHERE {matching};");
         Bind(count);
         var total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
-        return (items, total);
+
+        if (!broad)
+        {
+            await using var page = Command(connection, transaction,
+                $"SELECT doc FROM users WHERE {matching} ORDER BY created_at DESC, id DESC LIMIT $take OFFSET $skip;");
+            Bind(page);
+            page.Parameters.AddWithValue("$take", take);
+            page.Parameters.AddWithValue("$skip", skip);
+            var items = await ReadUsersAsync(page, cancellationToken);
+            return new CustomerPage(items, total, false, skip + items.Count < total);
+        }
+
+        // Broad: at least BroadCountLimit matches, so the listing index, newest first, reaches the page soon.
+        var tests = PrefixColumns.Select(column => $"({column} >= $prefix AND {column} < $prefix_end)")
+            .Concat(keys is null ? [] : [$"id IN ({keys})"]);
+        await using var walk = Command(connection, transaction, $"""
+            SELECT doc FROM users INDEXED BY ix_users_listing
+            WHERE company_id = $company AND application_id = $application AND listed = 1 AND ({string.Join(" OR ", tests)})
+            ORDER BY created_at DESC, id DESC LIMIT $take OFFSET $skip;
+            """);
+        Bind(walk);
+        walk.Parameters.AddWithValue("$take", take + 1);
+        walk.Parameters.AddWithValue("$skip", skip);
+        var found = await ReadUsersAsync(walk, cancellationToken);
+        var hasNext = found.Count > take;
+        if (hasNext)
+        {
+            found.RemoveAt(found.Count - 1);
+        }
+
+        return new CustomerPage(found, Math.Max(total, skip + found.Count + (hasNext ? 1 : 0)), true, hasNext);
     }
 
     public async Task<IReadOnlyList<User>> FindByKeysAsync(Tenant tenant, IReadOnlyCollection<string> keys, int limit,
@@ -228,6 +380,11 @@ internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, ISt
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         bind(command);
+        return await ReadUsersAsync(command, cancellationToken);
+    }
+
+    private static async Task<List<User>> ReadUsersAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
         var users = new List<User>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -236,6 +393,23 @@ internal sealed class SqliteUserStore(SqliteDatabase database) : IUserStore, ISt
         }
 
         return users;
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void BindAnchor(SqliteCommand command, ListingKey? anchor)
+    {
+        if (anchor is { } key)
+        {
+            command.Parameters.AddWithValue("$anchor_created", UtcDateTimeConverter.ToWire(key.CreatedAt));
+            command.Parameters.AddWithValue("$anchor_id", key.Id);
+        }
     }
 
     private static async Task WriteKeysAsync(SqliteConnection connection, SqliteTransaction transaction, User user,
