@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
 using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Hosting;
@@ -18,7 +19,8 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
                 new ErrorBody("The request body is too large.", "payload_too_large", httpContext.TraceIdentifier)),
             BadHttpRequestException bad => (bad.StatusCode, new ErrorBody("The request could not be read.", "bad_request",
                 httpContext.TraceIdentifier)),
-            JsonException => (StatusCodes.Status400BadRequest, new ErrorBody("The request body is not valid JSON.",
+            // Only while reading the request: a JSON failure while writing the answer is the service's fault (500).
+            JsonException when !ResponseWriting.HasStarted(httpContext) => (StatusCodes.Status400BadRequest, new ErrorBody("The request body is not valid JSON.",
                 "invalid_json", httpContext.TraceIdentifier)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, new ErrorBody("The client closed the request.", "client_closed", httpContext.TraceIdentifier)),
@@ -34,6 +36,20 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) :
 
         await ErrorResponses.WriteAsync(httpContext, status, body, cancellationToken);
         return true;
+    }
+}
+
+/// <summary>Marks the request once MVC starts writing the action's result, so a failure from then on is a 500.</summary>
+internal sealed class ResponseWriting : IAsyncAlwaysRunResultFilter
+{
+    private static readonly object Key = new();
+
+    public static bool HasStarted(HttpContext context) => context.Items.ContainsKey(Key);
+
+    public Task OnResultExecutionAsync(ResultExecutingContext context, ResultExecutionDelegate next)
+    {
+        context.HttpContext.Items[Key] = true;
+        return next();
     }
 }
 
@@ -61,6 +77,7 @@ internal static class ErrorHandlingExtensions
     {
         builder.Services.AddExceptionHandler<ApiExceptionHandler>();
         builder.Services.AddProblemDetails();
+        builder.Services.Configure<MvcOptions>(options => options.Filters.Add<ResponseWriting>());
         // Bodies are small JSON documents; anything larger is refused before it is read (413).
         builder.WebHost.ConfigureKestrel(kestrel =>
             kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 1024 * 1024);

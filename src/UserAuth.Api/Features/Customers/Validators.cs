@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FluentValidation;
+using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Features.Customers;
 
@@ -12,11 +13,9 @@ internal static class CustomerRules
         rule.MaximumLength(100).Must(v => v is null || v.Trim().Length == v.Length || v.Trim().Length > 0)
             .WithMessage("must not be blank");
 
-    public static IRuleBuilderOptions<T, JsonElement?> Meta<T>(this IRuleBuilder<T, JsonElement?> rule) =>
-        rule.Must(m => m is null || m.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Null)
-            .WithMessage("must be a JSON object")
-            .Must(m => m is null || m.Value.GetRawText().Length <= MaxMetaBytes)
-            .WithMessage($"must be at most {MaxMetaBytes} bytes of JSON");
+    /// <summary>A JSON object within <see cref="FreeFormJson"/>'s limits and <see cref="MaxMetaBytes"/>.</summary>
+    public static IRuleBuilderOptionsConditions<T, JsonElement?> Meta<T>(this IRuleBuilder<T, JsonElement?> rule) =>
+        rule.FreeFormObject(MaxMetaBytes);
 }
 
 /// <summary>The profile fields createUser and updateUser share, checked alike.</summary>
