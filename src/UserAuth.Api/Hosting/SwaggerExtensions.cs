@@ -8,6 +8,10 @@ internal static class SwaggerExtensions
 {
     public const string DevTokenCompany = "1";
 
+    /// <summary>Serve Swagger UI and the OpenAPI document (without a token). Default: on in Development (and the
+    /// test host), off elsewhere.</summary>
+    public const string EnabledSetting = "Swagger:Enabled";
+
     public static WebApplicationBuilder AddUserAuthSwagger(this WebApplicationBuilder builder)
     {
         builder.Services.AddEndpointsApiExplorer();
@@ -55,17 +59,27 @@ internal static class SwaggerExtensions
             });
             options.OperationFilter<AuthorizeOperationFilter>();
             options.SchemaFilter<ReferenceExamplesSchemaFilter>();
+            // The contract for integrators (docs/openapi.json): see OpenApiContract.cs.
+            options.CustomOperationIds(ClientOperations.OperationId);
+            options.OperationFilter<TenantParametersOperationFilter>();
+            options.SchemaFilter<ValidationSchemaFilter>();
         });
         return builder;
     }
 
     public static WebApplication UseUserAuthSwagger(this WebApplication app)
     {
+        if (!(app.Configuration.GetValue<bool?>(EnabledSetting) ?? (app.Environment.IsDevelopment() || app.Environment.IsEnvironment("Testing"))))
+        {
+            return app;
+        }
+
         app.UseSwagger();
         app.UseSwaggerUI(options =>
         {
             options.SwaggerEndpoint("/swagger/v1/swagger.json", "UserAuth v1");
             options.DocumentTitle = "UserAuth API";
+            options.EnablePersistAuthorization();
             if (app.Environment.IsDevelopment())
             {
                 options.OAuthClientId("dev-client");

@@ -17,6 +17,7 @@ internal sealed class TokenController(TokenService tokens) : ControllerBase
 {
     /// <summary>Exchange client credentials (HTTP Basic, or client_id/client_secret form fields) for a bearer token.</summary>
     [HttpPost]
+    [EndpointName("getAccessToken")]
     [Consumes("application/x-www-form-urlencoded")]
     [ProducesResponseType(typeof(TokenResponse), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status400BadRequest)]

@@ -32,6 +32,7 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     /// <c>delete_on</c> = now + the application's <c>delete_account_day</c>; then the personal data is erased.
     /// </summary>
     [HttpDelete("customers/{user_id}")]
+    [EndpointName("deleteUser")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(DeleteUserSuccess), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]

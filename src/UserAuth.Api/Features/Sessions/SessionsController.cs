@@ -103,6 +103,7 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     /// rolling session's expiry moves forward. 404 otherwise, the same answer whatever the reason.
     /// </summary>
     [HttpPost("customers/session/verify")]
+    [EndpointName("verifyUserSession")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(VerifyUserSessionResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
