@@ -4,7 +4,28 @@
 // Usage: node server.js [PORT]     (or MONGO_EMULATOR_PORT; default 27099)
 //        MONGO_EMULATOR_HOST overrides the bind host (default 127.0.0.1)
 // Prints "ready mongodb://HOST:PORT" on stdout once it accepts connections.
+import { createRequire } from 'node:module';
 import { CongoServer } from '@push.rocks/smartmongo/dist_ts/congodb/index.js';
+
+// MongoDB's $type matches an array field when any element has the type (so {identity_keys: {$type: "string"}}
+// matches an array of strings); the query library under CongoDB (mingo) tests only the array itself. Give the
+// emulator MongoDB's meaning: the MongoDB adapter's queries repeat a partial index's {$type: "string"} filter.
+const { Context } = createRequire(import.meta.url)('mingo/core');
+const getOperator = Context.prototype.getOperator;
+Context.prototype.getOperator = function (type, name) {
+  const operator = getOperator.call(this, type, name);
+  if (type !== 'query' || name !== '$type' || !operator) return operator;
+  return (selector, value, options) => {
+    const whole = operator(selector, value, options);
+    const element = operator('v', value, options);
+    const at = (doc) => selector.split('.').reduce((x, key) => (x == null ? undefined : x[key]), doc);
+    return (doc) => {
+      if (whole(doc)) return true;
+      const found = at(doc);
+      return Array.isArray(found) && found.some((item) => element({ v: item }));
+    };
+  };
+};
 
 const rawPort = process.argv[2] ?? process.env.MONGO_EMULATOR_PORT ?? '27099';
 const port = Number.parseInt(rawPort, 10);

@@ -35,4 +35,11 @@ internal sealed class MongoStorageOptions
     /// <summary>How long start-up waits for the server before failing.</summary>
     [Range(1, 300)]
     public int ConnectTimeoutSeconds { get; set; } = 15;
+
+    /// <summary>
+    /// How long start-up waits for one collection's indexes (check, create, drop retired) before failing with a message;
+    /// a build still running on the server goes on. Build indexes ahead on large collections (docs/MONGODB.md).
+    /// </summary>
+    [Range(1, 86400)]
+    public int IndexTimeoutSeconds { get; set; } = 120;
 }

@@ -9,7 +9,11 @@ namespace UserAuth.Api.Storage.Mongo;
 /// <summary>One <see cref="MongoClient"/> for the process, with the driver's logs going to <see cref="ILoggerFactory"/>.</summary>
 internal sealed class MongoDatabaseProvider
 {
-    public MongoDatabaseProvider(IOptions<StorageOptions> options, ILoggerFactory loggerFactory)
+    /// <param name="options">The storage settings.</param>
+    /// <param name="loggerFactory">Where the driver logs.</param>
+    /// <param name="configure">Changes to the client settings (tests subscribe to the driver's command events).</param>
+    public MongoDatabaseProvider(IOptions<StorageOptions> options, ILoggerFactory loggerFactory,
+        Action<MongoClientSettings>? configure = null)
     {
         MongoConventions.Register();
         var mongo = options.Value.MongoDb;
@@ -31,9 +35,11 @@ internal sealed class MongoDatabaseProvider
 
         settings.LoggingSettings = new LoggingSettings(loggerFactory);
         settings.ServerSelectionTimeout = TimeSpan.FromSeconds(mongo.ConnectTimeoutSeconds);
+        configure?.Invoke(settings);
         Client = new MongoClient(settings);
         Database = Client.GetDatabase(mongo.Database);
         ConnectTimeout = TimeSpan.FromSeconds(mongo.ConnectTimeoutSeconds);
+        IndexTimeout = TimeSpan.FromSeconds(mongo.IndexTimeoutSeconds);
     }
 
     public IMongoClient Client { get; }
@@ -42,12 +48,38 @@ internal sealed class MongoDatabaseProvider
 
     private TimeSpan ConnectTimeout { get; }
 
+    /// <summary>How long start-up waits for one collection's indexes.</summary>
+    public TimeSpan IndexTimeout { get; }
+
     public async Task PingAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConnectTimeout + TimeSpan.FromSeconds(2));
         await Database.RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: timeout.Token);
     }
+
+    /// <summary>
+    /// Server errors after which the same write may succeed on the next primary: the retryable-write error codes of the
+    /// drivers' specification (not primary, stepping down, shutting down, network). Used to repeat idempotent
+    /// multi-document writes, which the driver does not retry by itself.
+    /// </summary>
+    private static readonly int[] TransientCodes = [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436];
+
+    /// <summary>True for an error a repeated, idempotent write may get past (failover, stepdown, lost connection).</summary>
+    public static bool IsTransient(Exception e) => e switch
+    {
+        MongoConnectionException or MongoNotPrimaryException or MongoNodeIsRecoveringException => true,
+        MongoException m when m.HasErrorLabel("RetryableWriteError") => true,
+        MongoWriteConcernException w => w.WriteConcernResult?.Response?.GetValue("writeConcernError", null) is BsonDocument wce &&
+                                        TransientCodes.Contains(wce.GetValue("code", 0).ToInt32()),
+        MongoCommandException c => TransientCodes.Contains(c.Code),
+        MongoWriteException w => (w.WriteError is { } error && TransientCodes.Contains(error.Code)) ||
+                                 (w.WriteConcernError is { } concern && TransientCodes.Contains(concern.Code)),
+        MongoBulkWriteException b => b.WriteErrors.Any(x => TransientCodes.Contains(x.Code)) ||
+                                     (b.WriteConcernError is { } concern && TransientCodes.Contains(concern.Code)),
+        TimeoutException => true,
+        _ => false,
+    };
 
     /// <summary>True for a duplicate key error (E11000), from a single write or a bulk write.</summary>
     public static bool IsDuplicateKey(MongoException e) => e switch

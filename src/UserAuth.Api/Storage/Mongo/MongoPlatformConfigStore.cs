@@ -1,3 +1,4 @@
+using MongoDB.Bson;
 using MongoDB.Driver;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.PlatformConfig;
@@ -5,27 +6,33 @@ using UserAuth.Api.Features.PlatformConfig;
 namespace UserAuth.Api.Storage.Mongo;
 
 /// <summary>
-/// One document per tenant in <c>platform_configs</c>. The unique index on (company, application) and the
+/// One document per tenant in <c>platform_configs</c>. The unique index on (application, company) and the
 /// <c>_id</c> derived from the tenant both stop a second first save; the <c>_id</c> alone also holds on servers that do
 /// not enforce secondary unique indexes (the CI wire emulator). Updates are conditional on <c>__v</c>.
 /// </summary>
 internal sealed class MongoPlatformConfigStore : IPlatformConfigStore, IStoreInitializer
 {
+    public static readonly MongoCollectionLayout Layout = new(
+        "platform_configs",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 } },
+        "One small document per application; it may as well stay unsharded. If sharded, by tenant: nothing to split further.",
+        [
+            new("tenant_unique_v2", new BsonDocument { { "application_id", 1 }, { "company_id", 1 } }, Unique: true),
+        ],
+        ["tenant_unique"]);
+
     private static readonly FilterDefinitionBuilder<PlatformConfigDocument> Filter = Builders<PlatformConfigDocument>.Filter;
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<PlatformConfigDocument> collection;
 
     public MongoPlatformConfigStore(MongoDatabaseProvider mongo)
     {
         MongoClassMaps.Register();
-        collection = mongo.Database.GetCollection<PlatformConfigDocument>("platform_configs");
+        this.mongo = mongo;
+        collection = mongo.Database.GetCollection<PlatformConfigDocument>(Layout.Collection);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        await collection.Indexes.CreateOneAsync(new CreateIndexModel<PlatformConfigDocument>(
-            Builders<PlatformConfigDocument>.IndexKeys.Ascending(c => c.CompanyId).Ascending(c => c.ApplicationId),
-            new CreateIndexOptions { Name = "tenant_unique", Unique = true }), cancellationToken: cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => MongoIndexes.EnsureAsync(mongo, Layout, cancellationToken);
 
     public async Task<PlatformConfigDocument?> FindAsync(Tenant tenant, CancellationToken cancellationToken) =>
         await collection.Find(TenantFilter(tenant)).FirstOrDefaultAsync(cancellationToken);
@@ -58,5 +65,5 @@ internal sealed class MongoPlatformConfigStore : IPlatformConfigStore, IStoreIni
     }
 
     private static FilterDefinition<PlatformConfigDocument> TenantFilter(Tenant tenant) =>
-        Filter.Eq(c => c.CompanyId, tenant.CompanyId) & Filter.Eq(c => c.ApplicationId, tenant.ApplicationId);
+        Filter.Eq(c => c.ApplicationId, tenant.ApplicationId) & Filter.Eq(c => c.CompanyId, tenant.CompanyId);
 }

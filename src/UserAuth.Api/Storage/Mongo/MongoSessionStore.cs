@@ -6,43 +6,50 @@ using UserAuth.Api.Features.Sessions;
 namespace UserAuth.Api.Storage.Mongo;
 
 /// <summary>
-/// Sessions in <c>user_sessions</c>, the public id as an ObjectId <c>_id</c>. A TTL index on <c>expires_at</c>
+/// Sessions in <c>user_sessions</c>, the public id as an ObjectId <c>_id</c>, sharded by
+/// <c>{application_id, company_id, sid_hash}</c>: the lookup of every request (by cookie) goes to one shard and a large
+/// application's sessions spread over many chunks (the hash is random). A TTL index on <c>expires_at</c>
 /// (expireAfterSeconds 0) lets MongoDB remove expired sessions by itself; because its monitor runs only about once a
 /// minute (and emulators may not run it at all), every query also filters <c>expires_at &gt; now</c>.
-/// Lookups by (tenant, public id) use the <c>_id</c> index.
 /// </summary>
 internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
 {
+    public static readonly MongoCollectionLayout Layout = new(
+        "user_sessions",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "sid_hash", 1 } },
+        "Verifying a cookie (every request) targets one shard; the random sid hash lets a large application split.",
+        [
+            new("sid_hash_unique_v2",
+                new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "sid_hash", 1 } }, Unique: true),
+            new("user_sessions_v2", new BsonDocument
+            {
+                { "application_id", 1 }, { "company_id", 1 }, { "user_id", 1 }, { "expires_at", 1 },
+            }),
+            new("expires_at_ttl", new BsonDocument("expires_at", 1), ExpireAfter: TimeSpan.Zero,
+                NoShardKeyPrefixBecause: "a TTL index must have a single field; each shard's TTL monitor uses its own"),
+        ],
+        ["sid_hash_unique", "user_sessions"]);
+
+    private const int RevokeAttempts = 4;
     private static readonly FilterDefinitionBuilder<UserSession> Filter = Builders<UserSession>.Filter;
     private static readonly UpdateDefinitionBuilder<UserSession> Update = Builders<UserSession>.Update;
     private static readonly SortDefinition<UserSession> NewestFirst =
         Builders<UserSession>.Sort.Descending(s => s.CreatedAt).Descending(s => s.Id);
     private static readonly ProjectionDefinition<UserSession, BsonDocument> IdOnly =
         Builders<UserSession>.Projection.Include(s => s.Id);
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<UserSession> collection;
 
     public MongoSessionStore(MongoDatabaseProvider mongo)
     {
         MongoClassMaps.Register();
-        collection = mongo.Database.GetCollection<UserSession>("user_sessions");
+        this.mongo = mongo;
+        collection = mongo.Database.GetCollection<UserSession>(Layout.Collection);
     }
 
     public bool ExpiresByItself => true;
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var keys = Builders<UserSession>.IndexKeys;
-        await collection.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<UserSession>(keys.Ascending(s => s.SidHash),
-                new CreateIndexOptions { Name = "sid_hash_unique", Unique = true }),
-            new CreateIndexModel<UserSession>(
-                keys.Ascending(s => s.CompanyId).Ascending(s => s.ApplicationId).Ascending(s => s.UserId).Ascending(s => s.ExpiresAt),
-                new CreateIndexOptions { Name = "user_sessions" }),
-            new CreateIndexModel<UserSession>(keys.Ascending(s => s.ExpiresAt),
-                new CreateIndexOptions { Name = "expires_at_ttl", ExpireAfter = TimeSpan.Zero }),
-        ], cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => MongoIndexes.EnsureAsync(mongo, Layout, cancellationToken);
 
     public async Task InsertAsync(UserSession session, CancellationToken cancellationToken) =>
         await collection.InsertOneAsync(session, cancellationToken: cancellationToken);
@@ -66,11 +73,33 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
         return result.ModifiedCount == 1;
     }
 
+    /// <summary>
+    /// One <c>updateMany</c>, which the driver never retries (multi-document writes are not retryable writes): a failover
+    /// in the middle can leave part of the sessions revoked and fail. It is idempotent (it only touches sessions still
+    /// live, marking them with this revocation's id), so it is repeated on a transient error until it completes; the
+    /// answer is then the number of sessions carrying this revocation's id, whichever attempt marked them.
+    /// </summary>
     public async Task<int> RevokeAllAsync(Tenant tenant, string userId, SessionRevocation revocation, CancellationToken cancellationToken)
     {
-        var result = await collection.UpdateManyAsync(UserFilter(tenant, userId) & LiveFilter(revocation.At), Revoke(revocation),
-            cancellationToken: cancellationToken);
-        return (int)result.ModifiedCount;
+        var filter = UserFilter(tenant, userId) & LiveFilter(revocation.At);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await collection.UpdateManyAsync(filter, Revoke(revocation), cancellationToken: cancellationToken);
+                if (attempt == 1)
+                {
+                    return (int)result.ModifiedCount;
+                }
+
+                return (int)await collection.CountDocumentsAsync(
+                    UserFilter(tenant, userId) & Filter.Eq(s => s.RevocationId, revocation.Id), cancellationToken: cancellationToken);
+            }
+            catch (Exception e) when (attempt < RevokeAttempts && MongoDatabaseProvider.IsTransient(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
     }
 
     public async Task<IReadOnlyList<string>> FindIdsByRevocationAsync(Tenant tenant, string userId, string revocationId,
@@ -100,8 +129,20 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
             return 0;
         }
 
-        var result = await collection.DeleteManyAsync(Filter.In(s => s.Id, found.Select(IdOf)) & expired, cancellationToken);
-        return (int)result.DeletedCount;
+        // Not a retryable write either; repeating it is harmless (it deletes by id what is still there and expired).
+        var ids = found.Select(IdOf).ToList();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var result = await collection.DeleteManyAsync(Filter.In(s => s.Id, ids) & expired, cancellationToken);
+                return (int)result.DeletedCount;
+            }
+            catch (Exception e) when (attempt < RevokeAttempts && MongoDatabaseProvider.IsTransient(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
     }
 
     private static string IdOf(BsonDocument document) => document["_id"].AsObjectId.ToString();
@@ -113,7 +154,7 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
             .Set(s => s.RevocationId, revocation.Id);
 
     private static FilterDefinition<UserSession> TenantFilter(Tenant tenant) =>
-        Filter.Eq(s => s.CompanyId, tenant.CompanyId) & Filter.Eq(s => s.ApplicationId, tenant.ApplicationId);
+        Filter.Eq(s => s.ApplicationId, tenant.ApplicationId) & Filter.Eq(s => s.CompanyId, tenant.CompanyId);
 
     private static FilterDefinition<UserSession> UserFilter(Tenant tenant, string userId) =>
         TenantFilter(tenant) & Filter.Eq(s => s.UserId, userId);

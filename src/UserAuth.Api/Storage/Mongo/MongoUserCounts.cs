@@ -22,12 +22,16 @@ internal sealed class MongoUserCounts(IMongoDatabase database, IMongoCollection<
 {
     private static readonly FilterDefinitionBuilder<BsonDocument> Filter = Builders<BsonDocument>.Filter;
     private static readonly UserState[] States = Enum.GetValues<UserState>();
-    private readonly IMongoCollection<BsonDocument> counters = database.GetCollection<BsonDocument>("user_counts");
+    private readonly IMongoCollection<BsonDocument> counters = database.GetCollection<BsonDocument>(Layout.Collection);
 
-    public async Task InitializeAsync(CancellationToken cancellationToken) =>
-        await counters.Indexes.CreateOneAsync(new CreateIndexModel<BsonDocument>(
-            Builders<BsonDocument>.IndexKeys.Ascending("application_id").Ascending("company_id"),
-            new CreateIndexOptions { Name = "tenant_unique", Unique = true }), cancellationToken: cancellationToken);
+    public static readonly MongoCollectionLayout Layout = new(
+        "user_counts",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 } },
+        "One counter document per application, read and $inc'd by tenant; nothing to split further.",
+        [
+            new("tenant_unique", new BsonDocument { { "application_id", 1 }, { "company_id", 1 } }, Unique: true),
+        ],
+        []);
 
     /// <summary>A user moved from <paramref name="from"/> (null: new) to <paramref name="to"/>.</summary>
     public async Task AddAsync(Tenant tenant, UserState? from, UserState to, CancellationToken cancellationToken)

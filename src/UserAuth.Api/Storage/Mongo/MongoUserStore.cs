@@ -7,13 +7,39 @@ using UserAuth.Api.Features.Customers;
 namespace UserAuth.Api.Storage.Mongo;
 
 /// <summary>
-/// Users in one collection. A unique multikey index on (company, application, identity_keys), partial on
-/// documents that hold keys, makes username, emails and phones unique per application among live and deleted users.
+/// Users in <c>users</c>, sharded by <c>{application_id, company_id}</c>. A unique multikey index on (application, company,
+/// identity_keys), partial on documents that hold string keys, makes username, emails and phones unique per application
+/// among live and deleted users. Every lookup by key carries the index's filter (<c>$type: "string"</c>) beside the
+/// <c>$in</c>: the planner uses a partial index only for queries that imply its filter, and <c>$in</c> alone does not.
 /// </summary>
 internal sealed class MongoUserStore : IUserStore, IStoreInitializer
 {
+    public static readonly MongoCollectionLayout Layout = new(
+        "users",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 } },
+        "A unique index must start with the shard key and a shard key cannot hold an array, so the identity-key index " +
+        "{application_id, company_id, identity_keys} allows no finer key: one application's users stay in one chunk range.",
+        [
+            new("identity_keys_unique_v2",
+                new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "identity_keys", 1 } },
+                Unique: true,
+                PartialFilter: new BsonDocument("identity_keys", new BsonDocument("$type", "string"))),
+            new("listing_v2", new BsonDocument
+            {
+                { "application_id", 1 }, { "company_id", 1 }, { "state", 1 }, { "created_at", -1 }, { "_id", -1 },
+            }),
+            new("username_prefix_v2", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "username_lc", 1 } }),
+            new("first_name_prefix_v2", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "first_name_lc", 1 } }),
+            new("last_name_prefix_v2", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "last_name_lc", 1 } }),
+            new("delete_due", new BsonDocument { { "state", 1 }, { "delete_on", 1 } },
+                NoShardKeyPrefixBecause: "the erasure job looks for due users of every tenant at once (a scatter-gather, " +
+                                         "each shard answering from this index)"),
+        ],
+        ["identity_keys_unique", "listing", "username_prefix", "first_name_prefix", "last_name_prefix"]);
+
     private static readonly FilterDefinitionBuilder<User> Filter = Builders<User>.Filter;
     private static readonly UserState[] Listed = [UserState.Live, UserState.Deleted];
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<User> collection;
     private readonly MongoUserCounts counts;
     private readonly ListingBoundaries boundaries;
@@ -21,42 +47,16 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
     public MongoUserStore(MongoDatabaseProvider mongo, ListingBoundaries boundaries)
     {
         MongoClassMaps.Register();
-        collection = mongo.Database.GetCollection<User>("users");
+        this.mongo = mongo;
+        collection = mongo.Database.GetCollection<User>(Layout.Collection);
         counts = new MongoUserCounts(mongo.Database, collection);
         this.boundaries = boundaries;
     }
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
-        var keys = Builders<User>.IndexKeys;
-        await collection.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<User>(
-                keys.Ascending(u => u.CompanyId).Ascending(u => u.ApplicationId).Ascending(u => u.IdentityKeys),
-                new CreateIndexOptions<User>
-                {
-                    Name = "identity_keys_unique",
-                    Unique = true,
-                    PartialFilterExpression = Filter.Type(u => u.IdentityKeys, BsonType.String),
-                }),
-            new CreateIndexModel<User>(
-                keys.Ascending(u => u.CompanyId).Ascending(u => u.ApplicationId).Ascending(u => u.State)
-                    .Descending(u => u.CreatedAt).Descending(u => u.Id),
-                new CreateIndexOptions { Name = "listing" }),
-            new CreateIndexModel<User>(
-                keys.Ascending(u => u.CompanyId).Ascending(u => u.ApplicationId).Ascending(u => u.UsernameLc),
-                new CreateIndexOptions { Name = "username_prefix" }),
-            new CreateIndexModel<User>(
-                keys.Ascending(u => u.CompanyId).Ascending(u => u.ApplicationId).Ascending(u => u.FirstNameLc),
-                new CreateIndexOptions { Name = "first_name_prefix" }),
-            new CreateIndexModel<User>(
-                keys.Ascending(u => u.CompanyId).Ascending(u => u.ApplicationId).Ascending(u => u.LastNameLc),
-                new CreateIndexOptions { Name = "last_name_prefix" }),
-            new CreateIndexModel<User>(
-                keys.Ascending(u => u.State).Ascending(u => u.DeleteOn),
-                new CreateIndexOptions { Name = "delete_due" }),
-        ], cancellationToken);
-        await counts.InitializeAsync(cancellationToken);
+        await MongoIndexes.EnsureAsync(mongo, Layout, cancellationToken);
+        await MongoIndexes.EnsureAsync(mongo, MongoUserCounts.Layout, cancellationToken);
     }
 
     /// <summary>Recounts the applications whose counts changed and then stayed quiet (see <see cref="MongoUserCounts"/>).</summary>
@@ -134,7 +134,7 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
         var any = new List<FilterDefinition<User>>();
         if (filter.Keys.Count > 0)
         {
-            any.Add(Filter.AnyIn(u => u.IdentityKeys, filter.Keys));
+            any.Add(HoldsAnyKey(filter.Keys));
         }
 
         var broad = false;
@@ -154,7 +154,9 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
             }
         }
 
-        var query = listed & Filter.Or(any);
+        // Each branch of an $or has its own index (identity keys, username, first and last name prefixes) and carries
+        // the tenant itself, so its index bounds are the application's whatever the planner does with outer predicates.
+        var query = listed & (any.Count == 1 ? any[0] : Filter.Or(any.Select(branch => TenantFilter(tenant) & branch)));
         var options = broad ? new CountOptions { Limit = CustomerFilter.BroadCountLimit } : null;
         var matches = await collection.CountDocumentsAsync(query, options, cancellationToken);
         var items = await collection.Find(query).Sort(NewestFirst).Skip(skip).Limit(take + 1).ToListAsync(cancellationToken);
@@ -173,7 +175,7 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
         CancellationToken cancellationToken) =>
         keys.Count == 0
             ? []
-            : await collection.Find(TenantFilter(tenant) & Filter.AnyIn(u => u.IdentityKeys, keys))
+            : await collection.Find(TenantFilter(tenant) & HoldsAnyKey(keys))
                 .Sort(Builders<User>.Sort.Descending(u => u.CreatedAt).Descending(u => u.Id))
                 .Limit(limit).ToListAsync(cancellationToken);
 
@@ -193,5 +195,16 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
             : Filter.Lt(u => u.CreatedAt, at.CreatedAt) | (Filter.Eq(u => u.CreatedAt, at.CreatedAt) & Filter.Lte(u => u.Id, at.Id));
 
     private static FilterDefinition<User> TenantFilter(Tenant tenant) =>
-        Filter.Eq(u => u.CompanyId, tenant.CompanyId) & Filter.Eq(u => u.ApplicationId, tenant.ApplicationId);
+        Filter.Eq(u => u.ApplicationId, tenant.ApplicationId) & Filter.Eq(u => u.CompanyId, tenant.CompanyId);
+
+    /// <summary>
+    /// <c>identity_keys: {$in: keys, $type: "string"}</c>: the <c>$type</c> repeats the partial filter of
+    /// <c>identity_keys_unique_v2</c> so the planner may use that index (it cannot infer the filter from <c>$in</c>).
+    /// </summary>
+    private static FilterDefinition<User> HoldsAnyKey(IEnumerable<string> keys) =>
+        new BsonDocumentFilterDefinition<User>(new BsonDocument("identity_keys", new BsonDocument
+        {
+            { "$in", new BsonArray(keys) },
+            { "$type", "string" },
+        }));
 }
