@@ -3,10 +3,13 @@
 # end-to-end suite through the official JS client (against SQLite and against the MongoDB adapter).
 # Needs only the .NET SDK and Node.js/npm; installs the npm packages it needs.
 #
-# MongoDB: USERAUTH_TEST_MONGODB=<connection string> uses that server (a real MongoDB). Otherwise Testcontainers
-# is tried by the tests where Docker can run images; where it cannot (our CI machines), this script starts the
-# MongoDB wire emulator in tools/mongo-emulator so the MongoDB adapter's code still runs (tests the emulator
-# cannot honour are skipped with the reason). USERAUTH_TEST_NO_EMULATOR=1 turns the emulator off.
+# MongoDB, the most real one reachable: USERAUTH_TEST_MONGODB=<connection string> names a real server. Otherwise
+# the .NET tests start a Testcontainers MongoDB replica set where a Docker engine answers (probed here in well under a
+# second; USERAUTH_TEST_DOCKER=0 when none does, so the tests do not try), and fall back to the MongoDB wire emulator
+# in tools/mongo-emulator, which this script starts (our CI machines: no mongod, no Docker engine). The end-to-end
+# suite over MongoDB uses USERAUTH_TEST_MONGODB or the emulator. Tests the emulator cannot honour (the real-server
+# suite: explain plans, unique indexes, TTL, failover) are skipped with the reason. The summary says which server ran.
+# USERAUTH_TEST_NO_EMULATOR=1 turns the emulator off.
 #
 # Ends with a summary line "N passed, N failed[, N skipped]"; exits non-zero on any failure.
 set -uo pipefail
@@ -31,6 +34,14 @@ if ! grep -q "Build succeeded" "$LOGS/build.log"; then
   exit 1
 fi
 
+export USERAUTH_TEST_MONGODB_REPORT="$LOGS/mongodb-server.txt"
+if [ -z "${USERAUTH_TEST_MONGODB:-}" ] && [ -z "${USERAUTH_TEST_DOCKER:-}" ]; then
+  if command -v docker >/dev/null && timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
+    say "a Docker engine answers: the .NET MongoDB tests use a Testcontainers replica set (mongo:7.0)"
+  else
+    export USERAUTH_TEST_DOCKER=0
+  fi
+fi
 if [ -z "${USERAUTH_TEST_MONGODB:-}" ] && [ "${USERAUTH_TEST_NO_EMULATOR:-0}" != "1" ]; then
   say "MongoDB wire emulator (no MongoDB server is installable here; see tools/mongo-emulator/README.md)"
   port=$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})")
@@ -88,6 +99,13 @@ fi
 failed=$((failed + broken))
 echo
 echo "logs: $LOGS"
+if [ -s "$USERAUTH_TEST_MONGODB_REPORT" ]; then
+  sort -u "$USERAUTH_TEST_MONGODB_REPORT" | sed 's/^/.NET MongoDB tests ran against: /'
+fi
+if [ -n "${USERAUTH_TEST_MONGODB:-}" ]; then
+  [ "${USERAUTH_TEST_MONGODB_EMULATOR:-0}" = "1" ] && e2e_mongo="the MongoDB wire emulator" || e2e_mongo="a real MongoDB (USERAUTH_TEST_MONGODB)"
+  echo "end-to-end over MongoDB ran against: $e2e_mongo"
+fi
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

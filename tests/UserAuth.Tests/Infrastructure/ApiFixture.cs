@@ -141,8 +141,10 @@ public sealed class SqliteApiFixture : ApiFixture
 }
 
 /// <summary>
-/// MongoDB from USERAUTH_TEST_MONGODB (USERAUTH_TEST_MONGODB_EMULATOR=1 marks the wire emulator), else a
-/// Testcontainers MongoDB where Docker can run one, else unavailable with the reason.
+/// MongoDB, the most real one reachable: a real server named by USERAUTH_TEST_MONGODB; else a Testcontainers MongoDB
+/// replica set where Docker can run one (USERAUTH_TEST_DOCKER=0 skips the attempt: scripts/test.sh sets it when no
+/// Docker engine answers); else the wire emulator when USERAUTH_TEST_MONGODB names it (USERAUTH_TEST_MONGODB_EMULATOR=1);
+/// else unavailable with the reason. Which one ran is appended to the file USERAUTH_TEST_MONGODB_REPORT names.
 /// </summary>
 public sealed class MongoApiFixture : ApiFixture
 {
@@ -155,24 +157,64 @@ public sealed class MongoApiFixture : ApiFixture
 
     public string Database => database;
 
+    /// <summary>What the MongoDB tests run against, in words (for the test summary and skip reasons).</summary>
+    public string? ServerDescription { get; private set; }
+
+    /// <summary>Skips the calling test unless a real MongoDB (not the emulator) is reachable, saying why.</summary>
+    public void RequireRealServer(string what)
+    {
+        RequireStore();
+        SkipOnEmulator(what);
+    }
+
     protected override async Task<Dictionary<string, string?>?> StoreSettingsAsync()
     {
-        ConnectionString = Environment.GetEnvironmentVariable("USERAUTH_TEST_MONGODB");
-        IsEmulator = Environment.GetEnvironmentVariable("USERAUTH_TEST_MONGODB_EMULATOR") == "1";
-        if (string.IsNullOrWhiteSpace(ConnectionString))
+        var configured = Environment.GetEnvironmentVariable("USERAUTH_TEST_MONGODB");
+        var configuredIsEmulator = Environment.GetEnvironmentVariable("USERAUTH_TEST_MONGODB_EMULATOR") == "1";
+        string? dockerFailure = null;
+        if (!string.IsNullOrWhiteSpace(configured) && !configuredIsEmulator)
         {
+            ConnectionString = configured;
+            ServerDescription = "a real MongoDB (USERAUTH_TEST_MONGODB)";
+        }
+        else if (Environment.GetEnvironmentVariable("USERAUTH_TEST_DOCKER") == "0")
+        {
+            dockerFailure = "no Docker engine answers (USERAUTH_TEST_DOCKER=0)";
+        }
+        else
+        {
+            var limit = int.TryParse(Environment.GetEnvironmentVariable("USERAUTH_TEST_TESTCONTAINERS_TIMEOUT"), out var seconds) ? seconds : 300;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(limit));
             try
             {
                 container = new MongoDbBuilder("mongo:7.0").WithReplicaSet().Build();
-                await container.StartAsync();
+                await container.StartAsync(timeout.Token);
                 ConnectionString = container.GetConnectionString();
+                ServerDescription = "a Testcontainers MongoDB 7.0 replica set";
             }
             catch (Exception e)
             {
-                UnavailableReason = "No MongoDB: USERAUTH_TEST_MONGODB is not set and Testcontainers could not start " +
-                                    $"mongo:7.0 ({e.GetType().Name}: {e.Message.Split('\n')[0]})";
-                return null;
+                dockerFailure = $"Testcontainers could not start mongo:7.0 ({e.GetType().Name}: {e.Message.Split('\n')[0]})";
+                if (container is not null)
+                {
+                    await container.DisposeAsync();
+                    container = null;
+                }
             }
+        }
+
+        if (ConnectionString is null && !string.IsNullOrWhiteSpace(configured))
+        {
+            ConnectionString = configured;
+            IsEmulator = true;
+            ServerDescription = $"the MongoDB wire emulator (tools/mongo-emulator; {dockerFailure})";
+        }
+
+        Report(ServerDescription ?? $"none: USERAUTH_TEST_MONGODB is not set and {dockerFailure}");
+        if (ConnectionString is null)
+        {
+            UnavailableReason = $"No MongoDB: USERAUTH_TEST_MONGODB is not set and {dockerFailure}";
+            return null;
         }
 
         return new()
@@ -181,6 +223,14 @@ public sealed class MongoApiFixture : ApiFixture
             ["Storage:MongoDb:ConnectionString"] = ConnectionString,
             ["Storage:MongoDb:Database"] = database,
         };
+    }
+
+    private static void Report(string what)
+    {
+        if (Environment.GetEnvironmentVariable("USERAUTH_TEST_MONGODB_REPORT") is { Length: > 0 } file)
+        {
+            File.AppendAllText(file, what + Environment.NewLine);
+        }
     }
 
     public override async ValueTask DisposeAsync()

@@ -232,32 +232,33 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
     [Fact]
     public async Task DeleteExpired_removes_expired_sessions_revoked_or_not_in_batches()
     {
-        // Far in the past, so nothing but these sessions has expired by then.
-        var past = new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        // DeleteExpired works across tenants, so this runs on a store of its own (an empty database), and in the future
+        // of the wall clock: a real MongoDB's TTL monitor removes sessions expired in real time whenever it wakes, which
+        // would race a test dated in the past.
+        fixture.RequireStore();
+        await using var isolated = await IsolatedSessionStore.CreateAsync(fixture);
+        var store = isolated.Store;
         var tenant = NewTenant();
         var user = Ids.New();
-        var expired = new List<UserSession>();
         for (var i = 0; i < 4; i++)
         {
-            expired.Add(await InsertAsync(tenant, user, past.AddHours(-2).AddMinutes(i), TimeSpan.FromHours(1)));
+            await store.InsertAsync(NewSession(tenant, user, Now.AddHours(-2).AddMinutes(i), TimeSpan.FromHours(1)), Ct);
         }
 
-        await Store.RevokeAsync(tenant, user, expired[0].Id, Revocation(past.AddHours(-2).AddMinutes(30)), Ct);
-        var live = await InsertAsync(tenant, user, past.AddMinutes(-1), TimeSpan.FromHours(1));
+        var revoked = NewSession(tenant, user, Now.AddHours(-2).AddMinutes(10), TimeSpan.FromHours(1));
+        await store.InsertAsync(revoked, Ct);
+        Assert.True(await store.RevokeAsync(tenant, user, revoked.Id, Revocation(Now.AddHours(-2).AddMinutes(30)), Ct));
+        await store.InsertAsync(NewSession(tenant, user, Now.AddMinutes(-1), TimeSpan.FromHours(1)), Ct);
 
-        var first = await Store.DeleteExpiredAsync(past, 3, Ct);
-        var second = await Store.DeleteExpiredAsync(past, 3, Ct);
-        var third = await Store.DeleteExpiredAsync(past, 3, Ct);
+        var first = await store.DeleteExpiredAsync(Now, 3, Ct);
+        var second = await store.DeleteExpiredAsync(Now, 3, Ct);
+        var third = await store.DeleteExpiredAsync(Now, 3, Ct);
+        var live = await store.DeleteExpiredAsync(Now.AddHours(2), 10, Ct);
 
         Assert.Equal(3, first);
-        Assert.Equal(1, second);
+        Assert.Equal(2, second);
         Assert.Equal(0, third);
-        foreach (var session in expired)
-        {
-            Assert.False(await RawSessions.ExistsAsync(fixture.Services, session.Id));
-        }
-
-        Assert.True(await RawSessions.ExistsAsync(fixture.Services, live.Id));
+        Assert.Equal(1, live); // the session still live at Now was kept until it expired
     }
 
     [Fact]
@@ -276,6 +277,59 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
         Assert.DoesNotContain(sid, raw.Text, StringComparison.Ordinal);
         Assert.Equal(fixture.Store == StoreKind.MongoDb, raw.IdIsObjectId);
     }
+}
+
+/// <summary>A session store of the fixture's kind over an empty database of its own, deleted afterwards.</summary>
+internal sealed class IsolatedSessionStore : IAsyncDisposable
+{
+    private readonly Func<Task> cleanup;
+
+    private IsolatedSessionStore(ISessionStore store, Func<Task> cleanup)
+    {
+        Store = store;
+        this.cleanup = cleanup;
+    }
+
+    public ISessionStore Store { get; }
+
+    public static async Task<IsolatedSessionStore> CreateAsync(ApiFixture fixture)
+    {
+        if (fixture is MongoApiFixture mongo)
+        {
+            var options = new UserAuth.Api.Storage.StorageOptions { Provider = UserAuth.Api.Storage.StorageProvider.MongoDb };
+            options.MongoDb.ConnectionString = mongo.ConnectionString!;
+            options.MongoDb.Database = mongo.Database + "_iso_" + Guid.NewGuid().ToString("N")[..6];
+            var provider = new MongoDatabaseProvider(Microsoft.Extensions.Options.Options.Create(options),
+                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+            var store = new MongoSessionStore(provider);
+            await store.InitializeAsync(CancellationToken.None);
+            return new IsolatedSessionStore(store, () => provider.Client.DropDatabaseAsync(options.MongoDb.Database));
+        }
+
+        var sqliteOptions = new UserAuth.Api.Storage.StorageOptions();
+        var folder = Path.Combine(Path.GetTempPath(), "userauth-iso-" + Guid.NewGuid().ToString("N"));
+        sqliteOptions.Sqlite.Path = Path.Combine(folder, "sessions.db");
+        var database = new SqliteDatabase(Microsoft.Extensions.Options.Options.Create(sqliteOptions),
+            fixture.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>());
+        await database.EnsureCreatedAsync(CancellationToken.None);
+        var sqlite = new SqliteSessionStore(database);
+        await sqlite.InitializeAsync(CancellationToken.None);
+        return new IsolatedSessionStore(sqlite, () =>
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    public async ValueTask DisposeAsync() => await cleanup();
 }
 
 [Collection(SqliteCollection.Name)]
