@@ -103,17 +103,16 @@ internal sealed class FileFetcher : IDisposable
             throw new FileFetchRefusedException("must not carry credentials");
         }
 
-        if (IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var literal))
+        var isLiteral = IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var literal);
+        if (isLiteral && AddressPolicy.Refusal(literal!, options.AllowLoopback) is { } reason)
         {
-            if (AddressPolicy.Refusal(literal, options.AllowLoopback) is { } reason)
-            {
-                throw new FileFetchRefusedException($"points to {reason}");
-            }
+            throw new FileFetchRefusedException($"points to {reason}");
+        }
 
-            if (!https && !IsLoopback(literal))
-            {
-                throw new FileFetchRefusedException("must use https (http only to a loopback address)");
-            }
+        // http (AllowLoopback only) goes to a loopback address or the name localhost, nothing else.
+        if (!https && !(isLiteral ? IsLoopback(literal!) : uri.IdnHost.Equals("localhost", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new FileFetchRefusedException("must use https (http only to a loopback address)");
         }
     }
 
