@@ -1,5 +1,6 @@
 using UserAuth.Api.Features.Auth;
 using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Features.Groups;
 using UserAuth.Api.Features.Lifecycle;
 using UserAuth.Api.Features.PlatformConfig;
 using UserAuth.Api.Features.Sessions;
@@ -18,7 +19,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthCustomers()
     .AddUserAuthPlatformConfig()
     .AddUserAuthSessions()
-    .AddUserAuthLifecycle();
+    .AddUserAuthLifecycle()
+    .AddUserAuthGroups();
 
 var app = builder.Build();
 

@@ -35,6 +35,9 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         ["Lifecycle:ErasureJobEnabled"] = "false",
         // Every request of the in-memory server comes from one (unknown) address; the limit has its own test.
         ["Auth:TokenRequestsPerMinute"] = "100000",
+        // Files served to the service in tests come from a loopback server; background jobs are picked up quickly.
+        ["FileFetch:AllowLoopback"] = "true",
+        ["Jobs:PollIntervalMs"] = "100",
         ["Auth:BootstrapClients:0:ClientId"] = TestClients.Main.ClientId,
         ["Auth:BootstrapClients:0:ClientSecret"] = TestClients.Main.Secret,
         ["Auth:BootstrapClients:0:CompanyId"] = TestClients.Main.CompanyId,
