@@ -86,6 +86,9 @@ else
     Auth__BootstrapClients__1__CompanyId=2002
     Secrets__EncryptionKey="$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")"
     Sessions__CookieSecret="$(rand_hex 32)"
+    # groups.test.mjs serves its CSV files from a loopback HTTP server: the fetch policy allows that only with this.
+    FileFetch__AllowLoopback=true
+    Jobs__PollIntervalMs=200
   )
   if [ "${USERAUTH_E2E_STORE:-Sqlite}" = "MongoDb" ]; then
     : "${USERAUTH_E2E_MONGODB:?USERAUTH_E2E_STORE=MongoDb needs USERAUTH_E2E_MONGODB=<connection string>}"

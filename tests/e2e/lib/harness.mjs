@@ -227,6 +227,11 @@ const RESPONSE_MODEL = {
   updatePlatformConfig: 'PlatformSchema',
   updateUser: 'CreateUserResponseSchema',
   getUserTimeline: 'GetUserTimeline',
+  createUserGroup: 'UserGroupResponseSchema',
+  getUserGroupById: 'UserGroupResponseSchema',
+  getUserGroups: 'UserGroupListResponseSchema',
+  updateUserGroup: 'UserGroupResponseSchema',
+  updateUserGroupPartially: 'UserGroupResponseSchema',
 };
 
 function strictValidate(model, name, data, label) {

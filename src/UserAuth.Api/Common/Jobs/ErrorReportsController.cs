@@ -21,6 +21,7 @@ internal sealed class ErrorReportsController(IErrorReportStore reports) : Platfo
     /// header; for JSON input, the entry's position). 404 when this application has no such report.
     /// </summary>
     [HttpGet("job_reports/{report_id}")]
+    [EndpointName("getJobErrorReport")]
     [Authorize(Policy = Scopes.Read)]
     [Produces("text/csv", "application/json")]
     [ProducesResponseType(typeof(string), StatusCodes.Status200OK, "text/csv")]

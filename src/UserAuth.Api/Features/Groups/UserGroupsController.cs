@@ -100,6 +100,7 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     /// conditional groups: the users whose attribute values match every condition now.
     /// </summary>
     [HttpGet("user_group/{group_id}/users")]
+    [EndpointName("getUserGroupMembers")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserGroupMembersResponse), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
@@ -117,6 +118,7 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     /// conditions the user matches now, ascending by uid. 404 unless the user is a live user of this application.
     /// </summary>
     [HttpGet("user_group/user/{user_id}")]
+    [EndpointName("getUserGroupsOfUser")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserGroupListResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
