@@ -10,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 // What every feature shares (Hosting/), then one line per feature (Features/<X>/<X>Feature.cs).
 builder.AddUserAuthLogging()
+    .AddUserAuthTelemetry()
     .AddUserAuthErrorHandling()
     .AddUserAuthApi()
     .AddUserAuthStorage()
@@ -32,6 +33,7 @@ app.UseAuthentication();
 app.UseAuthorization();
 app.MapControllers();
 app.MapUserAuthHealth();
+app.MapUserAuthMetrics();
 
 app.Run();
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using UserAuth.Api.Common;
 using UserAuth.Api.Storage;
 using UserAuth.Api.Storage.Mongo;
 using UserAuth.Api.Storage.Sqlite;
@@ -36,7 +37,7 @@ internal static class StorageExtensions
         return builder;
     }
 
-    /// <summary>Registers a feature's storage port with the adapter of the configured provider.</summary>
+    /// <summary>Registers a feature's storage port with the adapter of the configured provider (timed: <see cref="StoreMetricsProxy{TPort}"/>).</summary>
     public static WebApplicationBuilder AddStore<TPort, TSqlite, TMongo>(this WebApplicationBuilder builder)
         where TPort : class
         where TSqlite : class, TPort, IStoreInitializer
@@ -45,13 +46,15 @@ internal static class StorageExtensions
         if (ProviderOf(builder) == StorageProvider.MongoDb)
         {
             builder.Services.AddSingleton<TMongo>();
-            builder.Services.AddSingleton<TPort>(sp => sp.GetRequiredService<TMongo>());
+            builder.Services.AddSingleton<TPort>(sp =>
+                StoreMetricsProxy<TPort>.Create(sp.GetRequiredService<TMongo>(), sp.GetRequiredService<ServiceMetrics>(), "mongodb"));
             builder.Services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<TMongo>());
         }
         else
         {
             builder.Services.AddSingleton<TSqlite>();
-            builder.Services.AddSingleton<TPort>(sp => sp.GetRequiredService<TSqlite>());
+            builder.Services.AddSingleton<TPort>(sp =>
+                StoreMetricsProxy<TPort>.Create(sp.GetRequiredService<TSqlite>(), sp.GetRequiredService<ServiceMetrics>(), "sqlite"));
             builder.Services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<TSqlite>());
         }
 

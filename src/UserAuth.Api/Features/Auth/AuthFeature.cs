@@ -33,6 +33,7 @@ internal static class AuthFeature
                 }));
             limiter.OnRejected = async (context, cancellationToken) =>
             {
+                context.HttpContext.RequestServices.GetRequiredService<Common.ServiceMetrics>().TokenRefused("too_many_requests");
                 context.HttpContext.Response.Headers.RetryAfter = "60";
                 await ErrorResponses.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
                     new Common.ErrorBody("Too many token requests from this address; retry in a minute.", "too_many_requests",

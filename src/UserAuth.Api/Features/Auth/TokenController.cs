@@ -13,7 +13,7 @@ namespace UserAuth.Api.Features.Auth;
 [EnableRateLimiting(AuthFeature.TokenRateLimit)]
 [Route("service/panel/authentication/v1.0/company/{company_id}/oauth/token")]
 [Tags("Authentication")]
-internal sealed class TokenController(TokenService tokens) : ControllerBase
+internal sealed class TokenController(TokenService tokens, ServiceMetrics metrics) : ControllerBase
 {
     /// <summary>Exchange client credentials (HTTP Basic, or client_id/client_secret form fields) for a bearer token.</summary>
     [HttpPost]
@@ -25,6 +25,21 @@ internal sealed class TokenController(TokenService tokens) : ControllerBase
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status429TooManyRequests)]
     public async Task<IActionResult> Issue([FromRoute(Name = "company_id")] string companyId, [FromForm] TokenRequest form,
         CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await IssueAsync(companyId, form, cancellationToken);
+            metrics.TokenIssued();
+            return result;
+        }
+        catch (ApiException e)
+        {
+            metrics.TokenRefused(e.Code);
+            throw;
+        }
+    }
+
+    private async Task<IActionResult> IssueAsync(string companyId, TokenRequest form, CancellationToken cancellationToken)
     {
         if (form.GrantType != "client_credentials")
         {

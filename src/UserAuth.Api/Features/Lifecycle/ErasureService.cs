@@ -10,13 +10,17 @@ namespace UserAuth.Api.Features.Lifecycle;
 /// restored in the meantime is left alone.
 /// </summary>
 internal sealed class ErasureService(IUserStore store, UserService users, TimeProvider clock, IOptions<ErasureOptions> options,
-    ILogger<ErasureService> logger)
+    ServiceMetrics metrics, ILogger<ErasureService> logger)
 {
     public async Task<int> EraseDueAsync(CancellationToken cancellationToken)
     {
         var erased = 0;
         var now = clock.UtcNowMs();
-        foreach (var due in await store.FindDeletedDueAsync(now, options.Value.ErasureBatchSize, cancellationToken))
+        var found = await store.FindDeletedDueAsync(now, options.Value.ErasureBatchSize, cancellationToken);
+        // The queue as this run finds it: due users (at most one batch) and how long the longest-due one has waited.
+        metrics.ReportJobQueue("erasure", found.Count,
+            found.Count == 0 ? TimeSpan.Zero : now - found.Min(u => u.DeleteOn ?? now));
+        foreach (var due in found)
         {
             try
             {

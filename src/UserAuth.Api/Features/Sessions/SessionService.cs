@@ -21,6 +21,7 @@ internal sealed class SessionService(
     ILoginSettings loginSettings,
     SessionCookies cookies,
     TimeProvider clock,
+    ServiceMetrics metrics,
     ILogger<SessionService> logger)
 {
     /// <summary>getActiveSessions shows at most this many (the newest) live sessions.</summary>
@@ -54,6 +55,7 @@ internal sealed class SessionService(
             ExpiresAt = now.AddSeconds(maxAge),
         };
         await store.InsertAsync(session, cancellationToken);
+        metrics.SessionsCreated();
         await EnsureStillCanSignInAsync(tenant, session, cancellationToken);
         logger.LogInformation("Created session {SessionId} for user {UserId} in application {ApplicationId}",
             session.Id, user.Id, tenant.ApplicationId);
@@ -84,6 +86,7 @@ internal sealed class SessionService(
             throw SessionNotFound();
         }
 
+        metrics.SessionsRevoked(1, "one");
         logger.LogInformation("Revoked session {SessionId} of user {UserId} in application {ApplicationId} by {Actor}",
             id, user.Id, tenant.ApplicationId, actor);
         return id;
@@ -96,6 +99,7 @@ internal sealed class SessionService(
         var user = await users.GetAsync(tenant, userId, cancellationToken);
         var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), actor, reason.Trim());
         var count = await store.RevokeAllAsync(tenant, user.Id, revocation, cancellationToken);
+        metrics.SessionsRevoked(count, "all");
         if (count == 0)
         {
             return [];
@@ -148,7 +152,11 @@ internal sealed class SessionService(
         }
 
         var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), "userauth", "the user stopped being able to sign in");
-        await store.RevokeAsync(tenant, session.UserId, session.Id, revocation, CancellationToken.None);
+        if (await store.RevokeAsync(tenant, session.UserId, session.Id, revocation, CancellationToken.None))
+        {
+            metrics.SessionsRevoked(1, "user_state");
+        }
+
         throw new ConflictException("The user was blocked, archived or deleted while the session was being created.",
             "user_state_changed");
     }
