@@ -74,7 +74,7 @@ public class CustomersServiceBenchmarks
 
     [Benchmark(Description = "SearchAsync 10 values")]
     public async Task<int> Service_Search_10() =>
-        (await users.SearchAsync(BenchHost.Tenant, null, work.SearchValues, CancellationToken.None)).Count;
+        (await users.SearchAsync(BenchHost.Tenant, work.SearchValues, CancellationToken.None)).Count;
 
     [Benchmark(Description = "CreateAsync")]
     public async Task<string> Service_Create()

@@ -1,3 +1,6 @@
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+
 namespace UserAuth.Api.Common;
 
 /// <summary>The wire pagination object: <c>{type, current, size, item_total, has_next}</c>.</summary>
@@ -45,5 +48,31 @@ public readonly record struct PageRequest(int PageNo, int PageSize)
         }
 
         return new PageRequest(pageNo ?? 1, Math.Min(pageSize ?? DefaultSize, MaxSize));
+    }
+}
+
+/// <summary>
+/// <c>page_no</c> / <c>page_size</c> of a listing's query string. A feature's query record derives from it, and that
+/// record's validator includes <see cref="PagedQueryValidator"/>; <see cref="Page"/> then needs no check.
+/// </summary>
+public abstract record PagedQuery
+{
+    [FromQuery(Name = "page_no")]
+    public int? PageNo { get; init; }
+
+    [FromQuery(Name = "page_size")]
+    public int? PageSize { get; init; }
+
+    /// <summary>The page asked for: page 1 and 10 items unless given; page_size capped at <see cref="PageRequest.MaxSize"/>.</summary>
+    public PageRequest Page() => new(PageNo ?? 1, Math.Min(PageSize ?? PageRequest.DefaultSize, PageRequest.MaxSize));
+}
+
+public sealed class PagedQueryValidator : AbstractValidator<PagedQuery>
+{
+    public PagedQueryValidator()
+    {
+        RuleFor(x => x.PageNo).InclusiveBetween(1, PageRequest.MaxPageNo)
+            .WithMessage($"must be between 1 and {PageRequest.MaxPageNo}");
+        RuleFor(x => x.PageSize).GreaterThanOrEqualTo(1).WithMessage("must be at least 1");
     }
 }

@@ -11,7 +11,7 @@ internal static class ApiExtensions
         builder.Services
             .AddControllers(options =>
             {
-                options.Filters.Add<TenantRouteFilter>();
+                options.Filters.Add<RouteIdsFilter>();
                 options.Filters.Add<ValidationFilter>();
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
             })

@@ -1,8 +1,30 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Mvc;
 using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Features.Customers;
+
+/// <summary>getCustomers' query: <c>q</c> (an email or phone matched exactly, else a username / name prefix) and the page.</summary>
+internal sealed record GetCustomersQuery : PagedQuery
+{
+    [FromQuery(Name = "q")]
+    public string? Q { get; init; }
+}
+
+/// <summary>searchUsers' query: emails or phones in <c>q</c> and in the repeated <c>query</c> parameter.</summary>
+internal sealed record SearchUsersQuery
+{
+    [FromQuery(Name = "q")]
+    public string? Q { get; init; }
+
+    [FromQuery(Name = "query")]
+    public List<string>? Query { get; init; }
+
+    /// <summary>Every non-blank value of <c>q</c> and <c>query</c>.</summary>
+    public IReadOnlyList<string> Terms() =>
+        (string.IsNullOrWhiteSpace(Q) ? [] : new[] { Q }).Concat((Query ?? []).Where(t => !string.IsNullOrWhiteSpace(t))).ToList();
+}
 
 /// <summary>The profile fields of createUser and updateUser.</summary>
 internal interface IProfileFields

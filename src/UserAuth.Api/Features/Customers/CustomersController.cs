@@ -40,12 +40,10 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
     [HttpGet("customers/list")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(CustomerListResponseSchema), StatusCodes.Status200OK)]
-    public async Task<CustomerListResponseSchema> GetCustomers([FromQuery] string? q,
-        [FromQuery(Name = "page_size")] int? pageSize, [FromQuery(Name = "page_no")] int? pageNo,
-        CancellationToken cancellationToken)
+    public async Task<CustomerListResponseSchema> GetCustomers([FromQuery] GetCustomersQuery query, CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(pageNo, pageSize);
-        var found = await users.ListAsync(Tenant, q, page, cancellationToken);
+        var page = query.Page();
+        var found = await users.ListAsync(Tenant, query.Q, page, cancellationToken);
         return new CustomerListResponseSchema(found.Items.Select(UserSchema.From).ToList(),
             PageInfo.For(page, found.Total, found.TotalBounded, found.HasNext));
     }
@@ -54,10 +52,10 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
     [HttpGet("customers/search")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserSearchResponseSchema), StatusCodes.Status200OK)]
-    public async Task<UserSearchResponseSchema> SearchUsers([FromQuery] string? q, [FromQuery] List<string>? query,
-        CancellationToken cancellationToken)
+    public async Task<UserSearchResponseSchema> SearchUsers([FromQuery] SearchUsersQuery search, CancellationToken cancellationToken)
     {
-        var found = await users.SearchAsync(Tenant, q, query, cancellationToken);
+        // Not named "query": MVC would read a parameter named like one of the keys (query=...) as a prefix.
+        var found = await users.SearchAsync(Tenant, search.Terms(), cancellationToken);
         return new UserSearchResponseSchema(found.Select(UserSchema.From).ToList());
     }
 }

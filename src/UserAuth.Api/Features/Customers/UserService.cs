@@ -7,12 +7,10 @@ namespace UserAuth.Api.Features.Customers;
 internal sealed class UserService(IUserStore store, Identifiers identifiers, TimeProvider clock, ILogger<UserService> logger)
 {
     private const int MaxWriteAttempts = 8;
-    public const int MaxSearchTerms = 100;
 
     public async Task<User> CreateAsync(Tenant tenant, CreateUserRequestSchema request, CancellationToken cancellationToken)
     {
-        var phone = identifiers.ParsePhone(request.PhoneNumber)
-                    ?? throw new ValidationFailedException("phone_number", "is not a valid phone number");
+        var phone = identifiers.ParsePhone(request.PhoneNumber)!;
         var now = clock.UtcNowMs();
         var user = new User
         {
@@ -56,7 +54,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
                 throw new ConflictException($"The user is {user.State.ToString().ToLowerInvariant()} and cannot be updated.", "user_not_live");
             }
 
-            var before = System.Text.Json.JsonSerializer.Serialize(UserSchema.From(user));
+            var before = Profile.Of(user);
             if (request.FirstName is not null)
             {
                 user.FirstName = request.FirstName.Trim();
@@ -115,12 +113,12 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             }
 
             // No write (and no new version) when nothing changes.
-            return System.Text.Json.JsonSerializer.Serialize(UserSchema.From(user)) != before;
+            return !Profile.Of(user).SameAs(before);
         }, ConflictFields.Update, cancellationToken);
 
     public async Task<User> GetAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
     {
-        var id = Ids.Require(userId, "user_id");
+        var id = userId.ToLowerInvariant();
         var user = await store.FindByIdAsync(tenant, id, cancellationToken);
         return user is null || user.State == UserState.Erased ? throw UserNotFound() : user;
     }
@@ -132,7 +130,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
     public async Task<User> MutateAsync(Tenant tenant, string userId, Func<User, bool> change, ConflictFields fields,
         CancellationToken cancellationToken)
     {
-        var id = Ids.Require(userId, "user_id");
+        var id = userId.ToLowerInvariant();
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
             var user = await store.FindByIdAsync(tenant, id, cancellationToken);
@@ -184,28 +182,11 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
         CancellationToken cancellationToken) =>
         await store.ListAsync(tenant, FilterFor(q), page.Skip, page.PageSize, cancellationToken);
 
-    public async Task<IReadOnlyList<User>> SearchAsync(Tenant tenant, string? q, IReadOnlyList<string>? query,
-        CancellationToken cancellationToken)
+    /// <summary>Live users holding one of <paramref name="terms"/> (emails, phones or usernames, matched exactly).</summary>
+    public async Task<IReadOnlyList<User>> SearchAsync(Tenant tenant, IReadOnlyList<string> terms, CancellationToken cancellationToken)
     {
-        var terms = new List<string>();
-        if (!string.IsNullOrWhiteSpace(q))
-        {
-            terms.Add(q);
-        }
-
-        terms.AddRange((query ?? []).Where(t => !string.IsNullOrWhiteSpace(t)));
-        if (terms.Count == 0)
-        {
-            throw new ValidationFailedException("q", "give q or at least one query value (an email or a phone number)");
-        }
-
-        if (terms.Count > MaxSearchTerms)
-        {
-            throw new ValidationFailedException("query", $"may hold at most {MaxSearchTerms} values");
-        }
-
         var keys = terms.SelectMany(ExactKeysFor).Distinct().ToList();
-        var users = await store.FindByKeysAsync(tenant, keys, MaxSearchTerms, cancellationToken);
+        var users = await store.FindByKeysAsync(tenant, keys, CustomerRules.MaxSearchTerms, cancellationToken);
         return users.Where(u => u.State == UserState.Live).ToList();
     }
 
@@ -217,11 +198,6 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
         }
 
         var term = q.Trim();
-        if (term.Length > 254)
-        {
-            throw new ValidationFailedException("q", "must be at most 254 characters");
-        }
-
         var keys = ExactKeysFor(term);
         // An email or phone is matched exactly; anything else is also a prefix of username, first or last name.
         var prefix = term.Contains('@', StringComparison.Ordinal) || keys.Any(k => k.StartsWith("p:", StringComparison.Ordinal))
@@ -295,6 +271,44 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
     }
 
     public static NotFoundException UserNotFound() => new("User not found.", "user_not_found");
+}
+
+/// <summary>What updateUser can change, to tell whether it changed anything (meta compared as JSON, not as text).</summary>
+internal sealed record Profile(
+    string? FirstName,
+    string? LastName,
+    string? Gender,
+    string? ExternalId,
+    string? RrId,
+    string? Meta,
+    IReadOnlyList<(string Email, bool Primary, bool Verified, bool Active)> Emails,
+    IReadOnlyList<(int CountryCode, string Phone, bool Primary, bool Verified, bool Active)> Phones)
+{
+    public static Profile Of(User user) => new(user.FirstName, user.LastName, user.Gender, user.ExternalId, user.RrId, user.Meta,
+        user.Emails.Select(e => (e.Email, e.Primary, e.Verified, e.Active)).ToList(),
+        user.PhoneNumbers.Select(p => (p.CountryCode, p.Phone, p.Primary, p.Verified, p.Active)).ToList());
+
+    public bool SameAs(Profile other) =>
+        FirstName == other.FirstName && LastName == other.LastName && Gender == other.Gender &&
+        ExternalId == other.ExternalId && RrId == other.RrId && SameJson(Meta, other.Meta) &&
+        Emails.SequenceEqual(other.Emails) && Phones.SequenceEqual(other.Phones);
+
+    private static bool SameJson(string? a, string? b)
+    {
+        if (a == b)
+        {
+            return true;
+        }
+
+        if (a is null || b is null)
+        {
+            return false;
+        }
+
+        using var left = JsonDocument.Parse(a);
+        using var right = JsonDocument.Parse(b);
+        return JsonElement.DeepEquals(left.RootElement, right.RootElement);
+    }
 }
 
 /// <summary>Which request's field names a conflict is reported with.</summary>

@@ -8,6 +8,8 @@ internal static class CustomerRules
 {
     public const int MaxMetaBytes = 16 * 1024;
     public const int MaxListItems = 10;
+    public const int MaxQueryLength = 254;
+    public const int MaxSearchTerms = 100;
 
     public static IRuleBuilderOptions<T, string?> Name<T>(this IRuleBuilder<T, string?> rule) =>
         rule.MaximumLength(100).Must(v => v is null || v.Trim().Length == v.Length || v.Trim().Length > 0)
@@ -90,5 +92,26 @@ internal sealed class UpdateUserRequestValidator : AbstractValidator<UpdateUserR
                     .WithMessage("is not a valid phone number for its country code");
             }).OverridePropertyName("phone_numbers");
         });
+    }
+}
+
+internal sealed class GetCustomersQueryValidator : AbstractValidator<GetCustomersQuery>
+{
+    public GetCustomersQueryValidator()
+    {
+        RuleFor(x => x.Q).Must(q => q is null || q.Trim().Length <= CustomerRules.MaxQueryLength)
+            .WithMessage($"must be at most {CustomerRules.MaxQueryLength} characters");
+        Include(new PagedQueryValidator());
+    }
+}
+
+internal sealed class SearchUsersQueryValidator : AbstractValidator<SearchUsersQuery>
+{
+    public SearchUsersQueryValidator()
+    {
+        RuleFor(x => x.Q).Must((query, _) => query.Terms().Count > 0)
+            .WithMessage("give q or at least one query value (an email or a phone number)");
+        RuleFor(x => x.Query).Must((query, _) => query.Terms().Count <= CustomerRules.MaxSearchTerms)
+            .WithMessage($"may hold at most {CustomerRules.MaxSearchTerms} values");
     }
 }

@@ -1,5 +1,6 @@
-using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
 
 namespace UserAuth.Api.Features.Lifecycle;
 
@@ -14,7 +15,10 @@ internal sealed record BlockUserRequestSchema
 }
 
 /// <summary>BlockUserSuccess, with what was done.</summary>
-internal sealed record BlockUserSuccess(bool Success, IReadOnlyList<string> UserIds, int RevokedSessions);
+internal sealed record BlockUserSuccess(bool Success, IReadOnlyList<string> UserIds, int RevokedSessions)
+{
+    public static BlockUserSuccess From(BlockOutcome outcome) => new(true, outcome.UserIds, outcome.RevokedSessions);
+}
 
 /// <summary>ArchiveUserRequestSchema.</summary>
 internal sealed record ArchiveUserRequestSchema
@@ -25,7 +29,10 @@ internal sealed record ArchiveUserRequestSchema
 }
 
 /// <summary>ArchiveUserSuccess.</summary>
-internal sealed record ArchiveUserSuccess(bool Success, string UserId, int RevokedSessions);
+internal sealed record ArchiveUserSuccess(bool Success, string UserId, int RevokedSessions)
+{
+    public static ArchiveUserSuccess From(LifecycleOutcome outcome) => new(true, outcome.User.Id, outcome.RevokedSessions);
+}
 
 /// <summary>UnDeleteUserRequestSchema.</summary>
 internal sealed record UnDeleteUserRequestSchema
@@ -41,53 +48,30 @@ internal sealed record UnDeleteUserRequestSchema
 internal sealed record UnDeleteUserSuccess(bool Success);
 
 /// <summary>The answer of the delete endpoint: the user is restorable until <c>delete_on</c>.</summary>
-internal sealed record DeleteUserSuccess(bool Success, string UserId, string DeleteOn, int RevokedSessions);
+internal sealed record DeleteUserSuccess(bool Success, string UserId, string DeleteOn, int RevokedSessions)
+{
+    public static DeleteUserSuccess From(LifecycleOutcome outcome) => new(true, outcome.User.Id,
+        UtcDateTimeConverter.ToWire(outcome.User.DeleteOn!.Value), outcome.RevokedSessions);
+}
+
+/// <summary>The delete endpoint's query: why the user is deleted (required).</summary>
+internal sealed record DeleteUserQuery
+{
+    [FromQuery(Name = "reason")]
+    public string? Reason { get; init; }
+}
 
 /// <summary>One lifecycle event of a user.</summary>
-internal sealed record TimelineItem(string Date, string Title, string Type, bool Visible, string? SubTitle);
+internal sealed record TimelineItem(string Date, string Title, string Type, bool Visible, string? SubTitle)
+{
+    public static TimelineItem From(TimelineEvent e) => new(UtcDateTimeConverter.ToWire(e.Date), e.Title, e.Type, e.Visible, e.SubTitle);
+}
 
 /// <summary>getUserTimeline's answer.</summary>
-internal sealed record UserTimelineSchema(string? DeleteOn, IReadOnlyList<TimelineItem> Timeline);
-
-internal static class LifecycleRules
+internal sealed record UserTimelineSchema(string? DeleteOn, IReadOnlyList<TimelineItem> Timeline)
 {
-    public const int MaxReason = 500;
-    public const int MaxBatch = 100;
-}
-
-internal sealed class BlockUserRequestValidator : FluentValidation.AbstractValidator<BlockUserRequestSchema>
-{
-    public BlockUserRequestValidator()
-    {
-        RuleFor(x => x.UserId).Cascade(FluentValidation.CascadeMode.Stop)
-            .NotNull().WithMessage("is required")
-            .NotEmpty().WithMessage("must hold at least one user id")
-            .Must(ids => ids!.Count <= LifecycleRules.MaxBatch).WithMessage($"may hold at most {LifecycleRules.MaxBatch} user ids")
-            .Must(ids => ids!.All(Ids.IsValid)).WithMessage("must hold 24-hex-digit user ids");
-        RuleFor(x => x.Status).NotNull().WithMessage("is required: false blocks, true unblocks");
-        RuleFor(x => x.Reason).MaximumLength(LifecycleRules.MaxReason);
-    }
-}
-
-internal sealed class ArchiveUserRequestValidator : FluentValidation.AbstractValidator<ArchiveUserRequestSchema>
-{
-    public ArchiveUserRequestValidator()
-    {
-        RuleFor(x => x.UserId).Cascade(FluentValidation.CascadeMode.Stop)
-            .NotEmpty().WithMessage("is required")
-            .Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
-        RuleFor(x => x.Reason).MaximumLength(LifecycleRules.MaxReason);
-    }
-}
-
-internal sealed class UnDeleteUserRequestValidator : FluentValidation.AbstractValidator<UnDeleteUserRequestSchema>
-{
-    public UnDeleteUserRequestValidator()
-    {
-        RuleFor(x => x.UserId).Cascade(FluentValidation.CascadeMode.Stop)
-            .NotEmpty().WithMessage("is required")
-            .Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
-        RuleFor(x => x.Reason).MaximumLength(LifecycleRules.MaxReason);
-        RuleFor(x => x.ReasonId).MaximumLength(64);
-    }
+    /// <summary><c>delete_on</c> only while the user is deleted and restorable; events oldest first.</summary>
+    public static UserTimelineSchema From(User user) => new(
+        user.State == UserState.Deleted && user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : null,
+        user.Timeline.OrderBy(e => e.Date).Select(TimelineItem.From).ToList());
 }

@@ -8,15 +8,15 @@ namespace UserAuth.Api.Features.Lifecycle;
 [Tags("Customer lifecycle")]
 internal sealed class LifecycleController(LifecycleService lifecycle) : PlatformController
 {
-
     /// <summary>blockOrUnblockUsers: status false blocks (active: false, sessions revoked), true unblocks. Unknown ids: 404, nothing changed.</summary>
     [HttpPut("customers/activation")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(BlockUserSuccess), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
-    public Task<BlockUserSuccess> BlockOrUnblockUsers([FromBody] BlockUserRequestSchema body, CancellationToken cancellationToken) =>
-        lifecycle.BlockOrUnblockAsync(Tenant, body, Actor, cancellationToken);
+    public async Task<BlockUserSuccess> BlockOrUnblockUsers([FromBody] BlockUserRequestSchema body, CancellationToken cancellationToken) =>
+        BlockUserSuccess.From(await lifecycle.BlockOrUnblockAsync(Tenant, body.UserId!, block: body.Status == false, body.Reason,
+            Actor, cancellationToken));
 
     /// <summary>archiveUser: removes the user from the sales channel; their username, emails and phones become free.</summary>
     [HttpPut("customers/archive")]
@@ -24,8 +24,8 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     [ProducesResponseType(typeof(ArchiveUserSuccess), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
-    public Task<ArchiveUserSuccess> ArchiveUser([FromBody] ArchiveUserRequestSchema body, CancellationToken cancellationToken) =>
-        lifecycle.ArchiveAsync(Tenant, body, Actor, cancellationToken);
+    public async Task<ArchiveUserSuccess> ArchiveUser([FromBody] ArchiveUserRequestSchema body, CancellationToken cancellationToken) =>
+        ArchiveUserSuccess.From(await lifecycle.ArchiveAsync(Tenant, body.UserId!, body.Reason, Actor, cancellationToken));
 
     /// <summary>
     /// Delete a customer (not in the reference client): marked deleted, restorable with unDeleteUser until
@@ -37,16 +37,9 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     [ProducesResponseType(typeof(DeleteUserSuccess), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
-    public Task<DeleteUserSuccess> DeleteUser([FromRoute(Name = "user_id")] string userId, [FromQuery] string? reason,
-        CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(reason) || reason.Length > LifecycleRules.MaxReason)
-        {
-            throw new ValidationFailedException("reason", $"is required, at most {LifecycleRules.MaxReason} characters");
-        }
-
-        return lifecycle.DeleteAsync(Tenant, userId, reason.Trim(), Actor, cancellationToken);
-    }
+    public async Task<DeleteUserSuccess> DeleteUser([FromRoute(Name = "user_id")] string userId, [FromQuery] DeleteUserQuery query,
+        CancellationToken cancellationToken) =>
+        DeleteUserSuccess.From(await lifecycle.DeleteAsync(Tenant, userId, query.Reason!, Actor, cancellationToken));
 
     /// <summary>unDeleteUser: restores a deleted user inside the restore window; refused after it or for a user never deleted.</summary>
     [HttpPut("customers/undelete")]
@@ -56,7 +49,7 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
     public async Task<UnDeleteUserSuccess> UnDeleteUser([FromBody] UnDeleteUserRequestSchema body, CancellationToken cancellationToken)
     {
-        await lifecycle.UnDeleteAsync(Tenant, body, cancellationToken);
+        await lifecycle.UnDeleteAsync(Tenant, body.UserId!, body.Reason, cancellationToken);
         return new UnDeleteUserSuccess(true);
     }
 
@@ -65,6 +58,6 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserTimelineSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public Task<UserTimelineSchema> GetUserTimeline([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
-        lifecycle.TimelineAsync(Tenant, userId, cancellationToken);
+    public async Task<UserTimelineSchema> GetUserTimeline([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
+        UserTimelineSchema.From(await lifecycle.TimelineAsync(Tenant, userId, cancellationToken));
 }

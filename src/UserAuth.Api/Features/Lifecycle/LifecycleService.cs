@@ -5,6 +5,12 @@ using UserAuth.Api.Features.Sessions;
 
 namespace UserAuth.Api.Features.Lifecycle;
 
+/// <summary>What block / unblock did: the users (lower-cased, distinct) and how many live sessions ended.</summary>
+internal sealed record BlockOutcome(IReadOnlyList<string> UserIds, int RevokedSessions);
+
+/// <summary>The user after archive or delete, and how many live sessions ended with it.</summary>
+internal sealed record LifecycleOutcome(User User, int RevokedSessions);
+
 /// <summary>
 /// Whether a customer can use the storefront: block / unblock, archive, delete with a restore window, undelete.
 /// Block, archive and delete end every live session of the user in the same request.
@@ -17,11 +23,10 @@ internal sealed class LifecycleService(
     TimeProvider clock,
     ILogger<LifecycleService> logger)
 {
-    public async Task<BlockUserSuccess> BlockOrUnblockAsync(Tenant tenant, BlockUserRequestSchema request, string actor,
-        CancellationToken cancellationToken)
+    public async Task<BlockOutcome> BlockOrUnblockAsync(Tenant tenant, IReadOnlyList<string> userIds, bool block, string? reason,
+        string actor, CancellationToken cancellationToken)
     {
-        var ids = request.UserId!.Select(id => id.ToLowerInvariant()).Distinct().ToList();
-        var block = request.Status == false;
+        var ids = userIds.Select(id => id.ToLowerInvariant()).Distinct().ToList();
 
         // Every id is checked before anything is written: unknown or unusable ids are reported, nothing is half done.
         var found = (await store.FindByIdsAsync(tenant, ids, cancellationToken)).ToDictionary(u => u.Id);
@@ -55,25 +60,25 @@ internal sealed class LifecycleService(
                 }
 
                 user.Active = !block;
-                user.Timeline.Add(Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", request.Reason));
+                user.Timeline.Add(Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason));
                 return true;
             }, ConflictFields.Update, cancellationToken);
 
             if (block)
             {
-                revoked += await sessions.RevokeAllAsync(tenant, id, request.Reason ?? "blocked", actor, cancellationToken);
+                revoked += await sessions.RevokeAllAsync(tenant, id, reason ?? "blocked", actor, cancellationToken);
             }
         }
 
         logger.LogInformation("{Action} {Count} users in application {ApplicationId}; revoked {Sessions} sessions",
             block ? "Blocked" : "Unblocked", ids.Count, tenant.ApplicationId, revoked);
-        return new BlockUserSuccess(true, ids, revoked);
+        return new BlockOutcome(ids, revoked);
     }
 
-    public async Task<ArchiveUserSuccess> ArchiveAsync(Tenant tenant, ArchiveUserRequestSchema request, string actor,
+    public async Task<LifecycleOutcome> ArchiveAsync(Tenant tenant, string userId, string? reason, string actor,
         CancellationToken cancellationToken)
     {
-        var user = await users.MutateAsync(tenant, request.UserId!, user =>
+        var user = await users.MutateAsync(tenant, userId, user =>
         {
             switch (user.State)
             {
@@ -84,18 +89,19 @@ internal sealed class LifecycleService(
             }
 
             user.State = UserState.Archived;
-            user.Timeline.Add(Event("archived", "Account archived", request.Reason));
+            user.Timeline.Add(Event("archived", "Account archived", reason));
             return true;
         }, ConflictFields.Update, cancellationToken);
 
-        var revoked = await sessions.RevokeAllAsync(tenant, user.Id, request.Reason ?? "archived", actor, cancellationToken);
+        var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason ?? "archived", actor, cancellationToken);
         logger.LogInformation("Archived user {UserId}; revoked {Sessions} sessions", user.Id, revoked);
-        return new ArchiveUserSuccess(true, user.Id, revoked);
+        return new LifecycleOutcome(user, revoked);
     }
 
-    public async Task<DeleteUserSuccess> DeleteAsync(Tenant tenant, string userId, string reason, string actor,
+    public async Task<LifecycleOutcome> DeleteAsync(Tenant tenant, string userId, string reason, string actor,
         CancellationToken cancellationToken)
     {
+        reason = reason.Trim();
         var days = (await settings.GetAsync(tenant, cancellationToken)).DeleteAccountDays;
         var user = await users.MutateAsync(tenant, userId, user =>
         {
@@ -118,12 +124,12 @@ internal sealed class LifecycleService(
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason, actor, cancellationToken);
         logger.LogInformation("Deleted user {UserId} (restorable until {DeleteOn}); revoked {Sessions} sessions",
             user.Id, user.DeleteOn, revoked);
-        return new DeleteUserSuccess(true, user.Id, UtcDateTimeConverter.ToWire(user.DeleteOn!.Value), revoked);
+        return new LifecycleOutcome(user, revoked);
     }
 
-    public async Task UnDeleteAsync(Tenant tenant, UnDeleteUserRequestSchema request, CancellationToken cancellationToken)
+    public async Task UnDeleteAsync(Tenant tenant, string userId, string? reason, CancellationToken cancellationToken)
     {
-        var existing = await store.FindByIdAsync(tenant, request.UserId!.ToLowerInvariant(), cancellationToken)
+        var existing = await store.FindByIdAsync(tenant, userId.ToLowerInvariant(), cancellationToken)
                        ?? throw UserService.UserNotFound();
         if (existing.State == UserState.Erased)
         {
@@ -145,21 +151,14 @@ internal sealed class LifecycleService(
             user.State = UserState.Live;
             user.DeletedAt = null;
             user.DeleteOn = null;
-            user.Timeline.Add(Event("restored", "Account deletion cancelled", request.Reason));
+            user.Timeline.Add(Event("restored", "Account deletion cancelled", reason));
             return true;
         }, ConflictFields.Update, cancellationToken);
         logger.LogInformation("Restored user {UserId}", existing.Id);
     }
 
-    public async Task<UserTimelineSchema> TimelineAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
-    {
-        var user = await users.GetAsync(tenant, userId, cancellationToken);
-        return new UserTimelineSchema(
-            user.State == UserState.Deleted && user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : null,
-            user.Timeline.OrderBy(e => e.Date)
-                .Select(e => new TimelineItem(UtcDateTimeConverter.ToWire(e.Date), e.Title, e.Type, e.Visible, e.SubTitle))
-                .ToList());
-    }
+    public Task<User> TimelineAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
+        users.GetAsync(tenant, userId, cancellationToken);
 
     private TimelineEvent Event(string type, string title, string? reason) =>
         new() { Type = type, Title = title, SubTitle = string.IsNullOrWhiteSpace(reason) ? null : reason, Date = clock.UtcNowMs() };

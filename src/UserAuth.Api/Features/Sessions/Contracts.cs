@@ -1,3 +1,6 @@
+using Microsoft.AspNetCore.Mvc;
+using UserAuth.Api.Common;
+
 namespace UserAuth.Api.Features.Sessions;
 
 /// <summary>
@@ -32,7 +35,17 @@ internal sealed record CreateUserSessionResponseSchema(
     bool HttpOnly,
     IReadOnlyDictionary<string, string> Cookie,
     string SessionId,
-    string ExpiresAt);
+    string ExpiresAt)
+{
+    public static CreateUserSessionResponseSchema From(CreatedSession created) => new(
+        created.Session.Domain,
+        created.Session.MaxAge,
+        Secure: true,
+        HttpOnly: true,
+        new Dictionary<string, string> { [SessionCookies.Name] = created.CookieValue },
+        created.Session.Id,
+        UtcDateTimeConverter.ToWire(created.Session.ExpiresAt));
+}
 
 /// <summary>
 /// SessionListResponseInfo. <c>session_id</c> is the session's public id (never the cookie's sid); <c>expire_in</c>
@@ -45,7 +58,16 @@ internal sealed record SessionListResponseInfo(
     string? Ip,
     string Domain,
     string ExpireIn,
-    string CreatedAt);
+    string CreatedAt)
+{
+    public static SessionListResponseInfo From(UserSession session) => new(
+        session.Id,
+        session.UserAgent,
+        session.Ip,
+        session.Domain,
+        UtcDateTimeConverter.ToWire(session.ExpiresAt),
+        UtcDateTimeConverter.ToWire(session.CreatedAt));
+}
 
 /// <summary>SessionListResponseSchema: the user's live sessions, newest first.</summary>
 internal sealed record SessionListResponseSchema(IReadOnlyList<SessionListResponseInfo> Items);
@@ -67,4 +89,38 @@ internal sealed record VerifyUserSessionResponseSchema(
     string SessionId,
     string UserId,
     string ExpiresAt,
-    string Domain);
+    string Domain)
+{
+    public static VerifyUserSessionResponseSchema From(UserSession session) =>
+        new(session.Id, session.UserId, UtcDateTimeConverter.ToWire(session.ExpiresAt), session.Domain);
+}
+
+/// <summary>getActiveSessions' query: <c>id</c> is the user id.</summary>
+internal sealed record GetActiveSessionsQuery
+{
+    [FromQuery(Name = "id")]
+    public string? Id { get; init; }
+}
+
+/// <summary>deleteSession's query: the user (<c>id</c>), the session's public id and why.</summary>
+internal sealed record DeleteSessionQuery
+{
+    [FromQuery(Name = "id")]
+    public string? Id { get; init; }
+
+    [FromQuery(Name = "session_id")]
+    public string? SessionId { get; init; }
+
+    [FromQuery(Name = "reason")]
+    public string? Reason { get; init; }
+}
+
+/// <summary>deleteActiveSessions' query: the user (<c>id</c>) and why.</summary>
+internal sealed record DeleteActiveSessionsQuery
+{
+    [FromQuery(Name = "id")]
+    public string? Id { get; init; }
+
+    [FromQuery(Name = "reason")]
+    public string? Reason { get; init; }
+}

@@ -7,6 +7,9 @@ namespace UserAuth.Api.Features.Sessions;
 /// <summary>The device a session is created for: what the request body or headers say.</summary>
 internal sealed record SessionOrigin(string? Ip, string? UserAgent);
 
+/// <summary>createUserSession's command: whose session, for which storefront domain, how long (default: the application's), from where.</summary>
+internal sealed record NewSession(string UserId, string Domain, long? MaxAge, SessionOrigin Origin);
+
 /// <summary>The outcome of createUserSession: the stored session and the cookie value (which nothing stores).</summary>
 internal sealed record CreatedSession(UserSession Session, string CookieValue);
 
@@ -30,10 +33,10 @@ internal sealed class SessionService(
     /// <summary>A rolling session is written at most once per this interval, not on every verification.</summary>
     public static readonly TimeSpan RollingGranularity = TimeSpan.FromMinutes(1);
 
-    public async Task<CreatedSession> CreateAsync(Tenant tenant, CreateUserSessionRequestSchema request, SessionOrigin origin,
-        CancellationToken cancellationToken)
+    public async Task<CreatedSession> CreateAsync(Tenant tenant, NewSession request, CancellationToken cancellationToken)
     {
-        var user = await users.GetAsync(tenant, request.UserId!, cancellationToken);
+        var origin = request.Origin;
+        var user = await users.GetAsync(tenant, request.UserId, cancellationToken);
         EnsureCanSignIn(user);
 
         var maxAge = request.MaxAge ?? await DefaultMaxAgeAsync(tenant, cancellationToken);
@@ -47,7 +50,7 @@ internal sealed class SessionService(
             UserId = user.Id,
             UserEpoch = user.SessionEpoch,
             SidHash = SessionCookies.Hash(sid),
-            Domain = request.Domain!.ToLowerInvariant(),
+            Domain = request.Domain.ToLowerInvariant(),
             Ip = origin.Ip,
             UserAgent = origin.UserAgent,
             MaxAge = maxAge,

@@ -25,16 +25,9 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     public async Task<CreateUserSessionResponseSchema> CreateUserSession([FromBody] CreateUserSessionRequestSchema body,
         CancellationToken cancellationToken)
     {
-        var created = await sessions.CreateAsync(Tenant, body, OriginOf(body), cancellationToken);
-        var session = created.Session;
-        return new CreateUserSessionResponseSchema(
-            session.Domain,
-            session.MaxAge,
-            Secure: true,
-            HttpOnly: true,
-            new Dictionary<string, string> { [SessionCookies.Name] = created.CookieValue },
-            session.Id,
-            UtcDateTimeConverter.ToWire(session.ExpiresAt));
+        var created = await sessions.CreateAsync(Tenant,
+            new NewSession(body.UserId!, body.Domain!, body.MaxAge, OriginOf(body)), cancellationToken);
+        return CreateUserSessionResponseSchema.From(created);
     }
 
     /// <summary>
@@ -45,19 +38,11 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(SessionListResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public async Task<SessionListResponseSchema> GetActiveSessions([FromQuery] string? id, CancellationToken cancellationToken)
+    public async Task<SessionListResponseSchema> GetActiveSessions([FromQuery] GetActiveSessionsQuery query,
+        CancellationToken cancellationToken)
     {
-        var errors = new List<FieldError>();
-        SessionQuery.UserId(id, errors);
-        SessionQuery.ThrowIfAny(errors);
-        var live = await sessions.ListAsync(Tenant, id!, cancellationToken);
-        return new SessionListResponseSchema(live.Select(s => new SessionListResponseInfo(
-            s.Id,
-            s.UserAgent,
-            s.Ip,
-            s.Domain,
-            UtcDateTimeConverter.ToWire(s.ExpiresAt),
-            UtcDateTimeConverter.ToWire(s.CreatedAt))).ToList());
+        var live = await sessions.ListAsync(Tenant, query.Id!, cancellationToken);
+        return new SessionListResponseSchema(live.Select(SessionListResponseInfo.From).ToList());
     }
 
     /// <summary>
@@ -68,16 +53,11 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(SessionDeleteResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public async Task<SessionDeleteResponseSchema> DeleteSession([FromQuery] string? id,
-        [FromQuery(Name = "session_id")] string? sessionId, [FromQuery] string? reason, CancellationToken cancellationToken)
+    public async Task<SessionDeleteResponseSchema> DeleteSession([FromQuery] DeleteSessionQuery query,
+        CancellationToken cancellationToken)
     {
-        var errors = new List<FieldError>();
-        SessionQuery.UserId(id, errors);
-        SessionQuery.SessionId(sessionId, errors);
-        SessionQuery.Reason(reason, errors);
-        SessionQuery.ThrowIfAny(errors);
-        var revoked = await sessions.RevokeAsync(Tenant, id!, sessionId!, reason!, Actor, cancellationToken);
-        return new SessionDeleteResponseSchema(id!.ToLowerInvariant(), revoked);
+        var revoked = await sessions.RevokeAsync(Tenant, query.Id!, query.SessionId!, query.Reason!, Actor, cancellationToken);
+        return new SessionDeleteResponseSchema(query.Id!.ToLowerInvariant(), revoked);
     }
 
     /// <summary>deleteActiveSessions: revoke every live session of the user; answers the public ids revoked.</summary>
@@ -85,15 +65,11 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(SessionsDeleteResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public async Task<SessionsDeleteResponseSchema> DeleteActiveSessions([FromQuery] string? id, [FromQuery] string? reason,
+    public async Task<SessionsDeleteResponseSchema> DeleteActiveSessions([FromQuery] DeleteActiveSessionsQuery query,
         CancellationToken cancellationToken)
     {
-        var errors = new List<FieldError>();
-        SessionQuery.UserId(id, errors);
-        SessionQuery.Reason(reason, errors);
-        SessionQuery.ThrowIfAny(errors);
-        var revoked = await sessions.RevokeAllAsync(Tenant, id!, reason!, Actor, cancellationToken);
-        return new SessionsDeleteResponseSchema(id!.ToLowerInvariant(), revoked);
+        var revoked = await sessions.RevokeAllAsync(Tenant, query.Id!, query.Reason!, Actor, cancellationToken);
+        return new SessionsDeleteResponseSchema(query.Id!.ToLowerInvariant(), revoked);
     }
 
     /// <summary>
@@ -111,11 +87,8 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
         CancellationToken cancellationToken)
     {
         var session = await sessions.VerifyAsync(Tenant, body.Cookie!, cancellationToken);
-        return new VerifyUserSessionResponseSchema(session.Id, session.UserId, UtcDateTimeConverter.ToWire(session.ExpiresAt),
-            session.Domain);
+        return VerifyUserSessionResponseSchema.From(session);
     }
-
-    /// <summary>The API client acting: recorded on revocations.</summary>
 
     /// <summary>The device: the body's ip / user_agent, else X-Forwarded-For's first hop or the peer, and User-Agent.</summary>
     private SessionOrigin OriginOf(CreateUserSessionRequestSchema body)

@@ -55,48 +55,43 @@ internal sealed class VerifyUserSessionRequestValidator : AbstractValidator<Veri
     }
 }
 
-/// <summary>The query arguments of the session routes: every problem in one 400.</summary>
-internal static class SessionQuery
+internal static class SessionQueryRules
 {
-    /// <summary>The user id (<c>id</c>), lowercased; 400 when missing or not an id.</summary>
-    public static void UserId(string? id, List<FieldError> errors)
-    {
-        if (string.IsNullOrWhiteSpace(id))
-        {
-            errors.Add(new FieldError("id", "is required"));
-        }
-        else if (!Ids.IsValid(id))
-        {
-            errors.Add(new FieldError("id", "must be a 24-hex-digit id"));
-        }
-    }
+    public static IRuleBuilderOptions<T, string?> UserId<T>(this IRuleBuilderInitial<T, string?> rule) =>
+        rule.Cascade(CascadeMode.Stop)
+            .Must(id => !string.IsNullOrWhiteSpace(id)).WithMessage("is required")
+            .Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
 
-    public static void Reason(string? reason, List<FieldError> errors)
-    {
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            errors.Add(new FieldError("reason", "is required"));
-        }
-        else if (reason.Length > SessionRules.MaxReasonLength)
-        {
-            errors.Add(new FieldError("reason", $"must be at most {SessionRules.MaxReasonLength} characters"));
-        }
-    }
+    public static IRuleBuilderOptions<T, string?> Reason<T>(this IRuleBuilderInitial<T, string?> rule) =>
+        rule.Cascade(CascadeMode.Stop)
+            .Must(reason => !string.IsNullOrWhiteSpace(reason)).WithMessage("is required")
+            .MaximumLength(SessionRules.MaxReasonLength).WithMessage($"must be at most {SessionRules.MaxReasonLength} characters");
+}
 
-    /// <summary>Required; any non-empty value is accepted here (an unknown or malformed id is a 404, not a 400).</summary>
-    public static void SessionId(string? sessionId, List<FieldError> errors)
+internal sealed class GetActiveSessionsQueryValidator : AbstractValidator<GetActiveSessionsQuery>
+{
+    public GetActiveSessionsQueryValidator()
     {
-        if (string.IsNullOrWhiteSpace(sessionId))
-        {
-            errors.Add(new FieldError("session_id", "is required"));
-        }
+        RuleFor(x => x.Id).UserId();
     }
+}
 
-    public static void ThrowIfAny(List<FieldError> errors)
+internal sealed class DeleteSessionQueryValidator : AbstractValidator<DeleteSessionQuery>
+{
+    public DeleteSessionQueryValidator()
     {
-        if (errors.Count > 0)
-        {
-            throw new ValidationFailedException(errors);
-        }
+        RuleFor(x => x.Id).UserId();
+        // Any non-empty value is accepted here: an unknown or malformed session id is a 404, not a 400.
+        RuleFor(x => x.SessionId).Must(id => !string.IsNullOrWhiteSpace(id)).WithMessage("is required");
+        RuleFor(x => x.Reason).Reason();
+    }
+}
+
+internal sealed class DeleteActiveSessionsQueryValidator : AbstractValidator<DeleteActiveSessionsQuery>
+{
+    public DeleteActiveSessionsQueryValidator()
+    {
+        RuleFor(x => x.Id).UserId();
+        RuleFor(x => x.Reason).Reason();
     }
 }

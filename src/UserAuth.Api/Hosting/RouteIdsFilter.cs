@@ -3,8 +3,8 @@ using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Hosting;
 
-/// <summary>Rejects a malformed company or application id in the path with a 400 before the action runs.</summary>
-internal sealed class TenantRouteFilter : IActionFilter
+/// <summary>Rejects a malformed id in the path (company, application, user) with a 400 before the action runs.</summary>
+internal sealed class RouteIdsFilter : IActionFilter
 {
     public void OnActionExecuting(ActionExecutingContext context)
     {
@@ -19,6 +19,11 @@ internal sealed class TenantRouteFilter : IActionFilter
             !Ids.IsValid(application as string))
         {
             errors.Add(new FieldError("application_id", "must be a 24-hex-digit id"));
+        }
+
+        if (context.RouteData.Values.TryGetValue("user_id", out var user) && !Ids.IsValid(user as string))
+        {
+            errors.Add(new FieldError("user_id", "must be a 24-hex-digit id"));
         }
 
         if (errors.Count > 0)
