@@ -57,11 +57,11 @@ public readonly record struct PageRequest(int PageNo, int PageSize)
 /// </summary>
 public abstract record PagedQuery
 {
-    [FromQuery(Name = "page_no")]
-    public int? PageNo { get; init; }
-
     [FromQuery(Name = "page_size")]
     public int? PageSize { get; init; }
+
+    [FromQuery(Name = "page_no")]
+    public int? PageNo { get; init; }
 
     /// <summary>The page asked for: page 1 and 10 items unless given; page_size capped at <see cref="PageRequest.MaxSize"/>.</summary>
     public PageRequest Page() => new(PageNo ?? 1, Math.Min(PageSize ?? PageRequest.DefaultSize, PageRequest.MaxSize));
