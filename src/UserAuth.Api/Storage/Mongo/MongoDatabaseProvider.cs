@@ -65,7 +65,10 @@ internal sealed class MongoDatabaseProvider
     /// </summary>
     private static readonly int[] TransientCodes = [6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436];
 
-    /// <summary>True for an error a repeated, idempotent write may get past (failover, stepdown, lost connection).</summary>
+    /// <summary>
+    /// True for an error a repeated, idempotent write may get past (failover, stepdown, lost connection). Not a
+    /// <see cref="TimeoutException"/>: server selection has already waited the whole connect time-out for a primary.
+    /// </summary>
     public static bool IsTransient(Exception e) => e switch
     {
         MongoConnectionException or MongoNotPrimaryException or MongoNodeIsRecoveringException => true,
@@ -77,7 +80,6 @@ internal sealed class MongoDatabaseProvider
                                  (w.WriteConcernError is { } concern && TransientCodes.Contains(concern.Code)),
         MongoBulkWriteException b => b.WriteErrors.Any(x => TransientCodes.Contains(x.Code)) ||
                                      (b.WriteConcernError is { } concern && TransientCodes.Contains(concern.Code)),
-        TimeoutException => true,
         _ => false,
     };
 
