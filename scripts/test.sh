@@ -96,6 +96,13 @@ else
   echo "end-to-end over MongoDB skipped: no MongoDB server (set USERAUTH_TEST_MONGODB)"
 fi
 
+say "container image without Docker: the Dockerfile's publish step, run as an unprivileged user (scripts/image-test.sh)"
+bash scripts/image-test.sh 2>&1 | tee "$LOGS/image.log" | grep -E "^(not ok|ok)|^# (pass|fail)|error"
+image_rc=${PIPESTATUS[0]}
+p=$(grep -E "^# pass [0-9]+" "$LOGS/image.log" | tail -1 | awk '{print $3}'); f=$(grep -E "^# fail [0-9]+" "$LOGS/image.log" | tail -1 | awk '{print $3}')
+passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+if [ "$image_rc" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then broken=$((broken + 1)); fi
+
 failed=$((failed + broken))
 echo
 echo "logs: $LOGS"
