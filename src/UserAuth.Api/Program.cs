@@ -1,3 +1,4 @@
+using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Auth;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.Groups;
@@ -21,7 +22,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthPlatformConfig()
     .AddUserAuthSessions()
     .AddUserAuthLifecycle()
-    .AddUserAuthGroups();
+    .AddUserAuthGroups()
+    .AddUserAuthAttributes();
 
 var app = builder.Build();
 

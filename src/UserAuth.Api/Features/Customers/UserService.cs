@@ -4,7 +4,8 @@ using UserAuth.Api.Common;
 namespace UserAuth.Api.Features.Customers;
 
 /// <summary>Customer rules: identifiers, uniqueness, versioned updates, listings.</summary>
-internal sealed class UserService(IUserStore store, Identifiers identifiers, TimeProvider clock, ILogger<UserService> logger)
+internal sealed class UserService(IUserStore store, Identifiers identifiers, TimeProvider clock, ILogger<UserService> logger,
+    IEnumerable<IUserStateListener> stateListeners)
 {
     private const int MaxWriteAttempts = 8;
 
@@ -140,6 +141,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             }
 
             var expected = user.Version;
+            var stateBefore = user.State;
             var oldKeys = user.IdentityKeys.ToHashSet();
             var couldHaveSessions = user.CanHaveSessions();
             if (!change(user))
@@ -164,6 +166,11 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             {
                 if (await store.ReplaceAsync(user, expected, cancellationToken))
                 {
+                    if (user.State != stateBefore)
+                    {
+                        await NotifyStateChangedAsync(tenant, user, stateBefore, cancellationToken);
+                    }
+
                     return user;
                 }
             }
@@ -176,6 +183,21 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
         }
 
         throw new ConflictException("The user is being changed by other requests; try again.", "concurrent_update");
+    }
+
+    private async Task NotifyStateChangedAsync(Tenant tenant, User user, UserState from, CancellationToken cancellationToken)
+    {
+        foreach (var listener in stateListeners)
+        {
+            try
+            {
+                await listener.OnStateChangedAsync(tenant, user.Id, from, user.State, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "{Listener} failed after user {UserId} became {State}", listener.GetType().Name, user.Id, user.State);
+            }
+        }
     }
 
     public async Task<CustomerPage> ListAsync(Tenant tenant, string? q, PageRequest page,
