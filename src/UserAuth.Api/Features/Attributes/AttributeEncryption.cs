@@ -1,14 +1,16 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
+using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Features.Attributes;
 
 /// <summary>
 /// Keys of encrypted attributes (<c>Attributes:Encryption</c>). <c>Keys</c> is a key ring: each entry an id and base64
 /// of 32 random bytes; <c>ActiveKeyId</c> encrypts new writes, every key in the ring still decrypts. <c>HashKey</c>
-/// (base64 of 32 bytes) keys the HMAC that makes equality search possible; it cannot rotate without re-hashing.
-/// Empty in Development and Testing only, where fixed development keys are used.
+/// (base64 of 32 bytes) keys the HMAC that makes equality search possible; it cannot change without re-hashing every
+/// value. All optional: without them, a key with id <c>secrets-v1</c> and the hash key are derived (HKDF-SHA256) from
+/// <c>Secrets:EncryptionKey</c>, which stays in the ring (so values under it decrypt after a ring is configured).
 /// </summary>
 internal sealed class AttributeEncryptionOptions
 {
@@ -21,19 +23,8 @@ internal sealed class AttributeEncryptionOptions
     public string HashKey { get; set; } = "";
 
     /// <summary>The problems of the configuration, or none.</summary>
-    public IEnumerable<string> Problems(bool developmentKeysAllowed)
+    public IEnumerable<string> Problems()
     {
-        if (Keys.Count == 0 && string.IsNullOrWhiteSpace(HashKey) && developmentKeysAllowed)
-        {
-            yield break;
-        }
-
-        if (Keys.Count == 0)
-        {
-            yield return "Attributes:Encryption:Keys is required outside Development and Testing: at least one {Id, Key} with Key " +
-                         "base64 of 32 random bytes (openssl rand -base64 32).";
-        }
-
         foreach (var key in Keys)
         {
             if (string.IsNullOrWhiteSpace(key.Id) || key.Id.Contains(':', StringComparison.Ordinal) || key.Id.Length > 32)
@@ -57,7 +48,7 @@ internal sealed class AttributeEncryptionOptions
             yield return "Attributes:Encryption:ActiveKeyId must name one of Attributes:Encryption:Keys.";
         }
 
-        if (Decode(HashKey) is null)
+        if (!string.IsNullOrWhiteSpace(HashKey) && Decode(HashKey) is null)
         {
             yield return "Attributes:Encryption:HashKey must be base64 of exactly 32 random bytes.";
         }
@@ -94,27 +85,41 @@ internal sealed class AttributeCipher
     private readonly Dictionary<string, byte[]> keys;
     private readonly byte[] hashKey;
 
-    public AttributeCipher(IOptions<AttributeEncryptionOptions> options, IHostEnvironment environment, ILogger<AttributeCipher> logger)
+    public const string DerivedKeyId = "secrets-v1";
+
+    public AttributeCipher(IOptions<AttributeEncryptionOptions> options, IOptions<SecretsOptions> secrets, IHostEnvironment environment,
+        ILogger<AttributeCipher> logger)
     {
         var o = options.Value;
-        if (o.Keys.Count == 0)
+        byte[] master;
+        if (SecretsOptions.Decode(secrets.Value.EncryptionKey) is { } configured)
         {
-            if (!environment.IsDevelopment() && !environment.IsEnvironment("Testing"))
-            {
-                throw new InvalidOperationException(o.Problems(false).First());
-            }
-
-            logger.LogWarning("Attributes:Encryption is not set: encrypted attributes use fixed development keys ({Environment}).",
+            master = configured;
+        }
+        else if (SecretsOptions.AllowsDevelopmentKey(environment))
+        {
+            logger.LogWarning("Secrets:EncryptionKey is not set: attribute keys are derived from a fixed development key ({Environment}).",
                 environment.EnvironmentName);
-            keys = new Dictionary<string, byte[]>(StringComparer.Ordinal) { ["dev"] = DevelopmentKey("encryption") };
-            ActiveKeyId = "dev";
-            hashKey = DevelopmentKey("hash");
-            return;
+            master = SHA256.HashData(Encoding.UTF8.GetBytes("UserAuth development-only attribute key; never use in production"));
+        }
+        else
+        {
+            // ValidateOnStart of SecretsOptions normally stops start-up before this point.
+            throw new InvalidOperationException(SecretsOptions.MissingKeyMessage);
         }
 
-        keys = o.Keys.ToDictionary(k => k.Id, k => AttributeEncryptionOptions.Decode(k.Key)!, StringComparer.Ordinal);
-        ActiveKeyId = o.ActiveKeyId;
-        hashKey = AttributeEncryptionOptions.Decode(o.HashKey) ?? DevelopmentKey("hash");
+        keys = new Dictionary<string, byte[]>(StringComparer.Ordinal)
+        {
+            [DerivedKeyId] = HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, info: Encoding.UTF8.GetBytes("userauth attribute encryption v1")),
+        };
+        foreach (var key in o.Keys)
+        {
+            keys[key.Id] = AttributeEncryptionOptions.Decode(key.Key)!;
+        }
+
+        ActiveKeyId = o.Keys.Count > 0 ? o.ActiveKeyId : DerivedKeyId;
+        hashKey = AttributeEncryptionOptions.Decode(o.HashKey)
+                  ?? HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, info: Encoding.UTF8.GetBytes("userauth attribute hash v1"));
     }
 
     /// <summary>The key new writes are encrypted with.</summary>
@@ -163,7 +168,4 @@ internal sealed class AttributeCipher
 
     private static byte[] AssociatedData(UserAttribute scope) =>
         Encoding.UTF8.GetBytes($"{scope.CompanyId}|{scope.ApplicationId}|{scope.DefinitionId}|{scope.UserId}");
-
-    private static byte[] DevelopmentKey(string purpose) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes("UserAuth development-only attribute " + purpose + " key; never use in production"));
 }

@@ -21,7 +21,7 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
     public async Task<UserAttributeDefinitionResponse> CreateUserAttributeDefinition([FromBody] CreateUserAttributeDefinition body,
         CancellationToken cancellationToken) =>
-        UserAttributeDefinitionResponse.From(await definitions.CreateAsync(Tenant, body, ClientId, cancellationToken));
+        UserAttributeDefinitionResponse.From(await definitions.CreateAsync(Tenant, body, Actor, cancellationToken));
 
     /// <summary>
     /// getUserAttributeDefinitions: filters by excluding_ids (comma-separated or repeated), slug, type,
@@ -61,7 +61,7 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     public async Task<UserAttributeDefinitionResponse> UpdateUserAttributeDefinition(
         [FromRoute(Name = "attribute_def_id")] string definitionId, [FromBody] UpdateUserAttributeDefinition body,
         CancellationToken cancellationToken) =>
-        UserAttributeDefinitionResponse.From(await definitions.UpdateAsync(Tenant, definitionId, body, ClientId, cancellationToken));
+        UserAttributeDefinitionResponse.From(await definitions.UpdateAsync(Tenant, definitionId, body, Actor, cancellationToken));
 
     /// <summary>deleteUserAttributeDefinitionById: deletes the definition and every user's value of it. 409 when locked.</summary>
     [HttpDelete("user_attribute/definition/{attribute_def_id}")]
@@ -91,7 +91,7 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     {
         var value = body.Attribute.GetProperty("value");
         var written = await values.SetAsync(Tenant, definitionId, userId, value, body.CustomerOverridden ?? body.CustomerOverriden,
-            ClientId, cancellationToken);
+            Actor, cancellationToken);
         return UserAttributeResponse.From(written);
     }
 
@@ -151,7 +151,7 @@ internal sealed class AttributesController(AttributeDefinitionService definition
         [FromBody] CreateBulkUserAttribute body, CancellationToken cancellationToken)
     {
         var written = await values.SetManyAsync(Tenant, userId, body.Attributes!.Select(a => (a.DefinitionId!, a.Value)).ToList(),
-            ClientId, cancellationToken);
+            Actor, cancellationToken);
         return new BulkUserAttribute(true, written.Select(UserAttributeResponse.From).ToList());
     }
 
@@ -192,6 +192,7 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     /// to run while the service is in use.
     /// </summary>
     [HttpPost("user_attribute/encryption/reencrypt")]
+    [EndpointName("reencryptUserAttributes")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(AttributeReencryptionResult), StatusCodes.Status200OK)]
     public async Task<AttributeReencryptionResult> ReencryptUserAttributes([FromServices] AttributeCipher cipher,
@@ -200,7 +201,4 @@ internal sealed class AttributesController(AttributeDefinitionService definition
         var (done, remaining) = await values.ReencryptAsync(Tenant, UserAttributeService.ReencryptBatch, cancellationToken);
         return new AttributeReencryptionResult(cipher.ActiveKeyId, done, remaining);
     }
-
-    /// <summary>The API client acting: recorded as created_by / updated_by.</summary>
-    private string ClientId => User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
 }

@@ -14,10 +14,9 @@ internal static class AttributesFeature
     {
         builder.Services.AddOptions<AttributeEncryptionOptions>()
             .BindConfiguration(AttributeEncryptionOptions.Section)
-            .Validate<IHostEnvironment>((o, environment) =>
-                    !o.Problems(environment.IsDevelopment() || environment.IsEnvironment("Testing")).Any(),
-                "Attributes:Encryption is invalid: give Keys [{Id, Key}] (Key: base64 of 32 random bytes), ActiveKeyId naming " +
-                "one of them and HashKey (base64 of 32 random bytes); only Development and Testing may leave all three empty.")
+            .Validate(o => !o.Problems().Any(),
+                "Attributes:Encryption is invalid: Keys [{Id, Key}] (Key: base64 of 32 random bytes) need an ActiveKeyId naming " +
+                "one of them; HashKey, when set, is base64 of 32 random bytes. Leave all unset to derive them from Secrets:EncryptionKey.")
             .ValidateOnStart();
         builder.Services.AddSingleton<AttributeCipher>();
         builder.Services.AddSingleton<AttributeDefinitionService>();

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using MongoDB.Bson;
-using MongoDB.Bson.Serialization;
 using MongoDB.Driver;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.Attributes;
@@ -27,7 +26,7 @@ internal sealed class MongoAttributeStore : IAttributeStore, IStoreInitializer
 
     public MongoAttributeStore(MongoDatabaseProvider mongo)
     {
-        AttributeClassMaps.Register();
+        MongoClassMaps.Register();
         definitions = mongo.Database.GetCollection<AttributeDefinition>("user_attribute_definitions");
         values = mongo.Database.GetCollection<UserAttribute>("user_attributes");
     }
@@ -353,39 +352,4 @@ internal sealed class MongoAttributeStore : IAttributeStore, IStoreInitializer
 
     private static FilterDefinition<UserAttribute> ValueTenant(Tenant tenant) =>
         ValueFilter.Eq(x => x.ApplicationId, tenant.ApplicationId) & ValueFilter.Eq(x => x.CompanyId, tenant.CompanyId);
-}
-
-/// <summary>Class maps of the attribute documents, registered once.</summary>
-internal static class AttributeClassMaps
-{
-    private static readonly Lock Gate = new();
-    private static bool registered;
-
-    public static void Register()
-    {
-        lock (Gate)
-        {
-            if (registered)
-            {
-                return;
-            }
-
-            MongoConventions.Register();
-            BsonClassMap.RegisterClassMap<AttributeDefinition>(map =>
-            {
-                map.AutoMap();
-                map.MapMember(d => d.Version).SetElementName("__v");
-            });
-            BsonClassMap.RegisterClassMap<AttributeValidation>(map =>
-            {
-                map.AutoMap();
-                map.MapMember(v => v.Value).SetSerializer(JsonTextSerializer.Instance);
-            });
-            BsonClassMap.RegisterClassMap<UserAttribute>(map =>
-            {
-                map.AutoMap();
-            });
-            registered = true;
-        }
-    }
 }

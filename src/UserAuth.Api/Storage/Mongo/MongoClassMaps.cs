@@ -2,6 +2,7 @@ using MongoDB.Bson;
 using MongoDB.Bson.IO;
 using MongoDB.Bson.Serialization;
 using MongoDB.Bson.Serialization.Serializers;
+using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.PlatformConfig;
 
@@ -39,6 +40,17 @@ internal static class MongoClassMaps
                 map.AutoMap();
                 map.MapMember(c => c.Version).SetElementName("__v");
             });
+            BsonClassMap.RegisterClassMap<AttributeDefinition>(map =>
+            {
+                map.AutoMap();
+                map.MapMember(d => d.Version).SetElementName("__v");
+            });
+            BsonClassMap.RegisterClassMap<AttributeValidation>(map =>
+            {
+                map.AutoMap();
+                map.MapMember(v => v.Value).SetSerializer(JsonTextSerializer.Instance);
+            });
+            BsonClassMap.RegisterClassMap<UserAttribute>(map => map.AutoMap());
             registered = true;
         }
     }
