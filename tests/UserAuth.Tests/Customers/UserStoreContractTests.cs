@@ -174,10 +174,7 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
         var start = DateTime.UtcNow.AddDays(-1);
         var users = Enumerable.Range(0, ListingBoundaries.Step * 2 + 37)
             .Select(i => NewUser(createdAt: start.AddSeconds(i / 3))).ToList();
-        foreach (var u in users)
-        {
-            await Store.InsertAsync(u, None);
-        }
+        await Task.WhenAll(users.Select(u => Store.InsertAsync(u, None)));
 
         var expected = users.OrderByDescending(u => u.CreatedAt).ThenByDescending(u => u.Id, StringComparer.Ordinal)
             .Select(u => u.Id).ToList();
@@ -211,10 +208,7 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
         var start = DateTime.UtcNow.AddDays(-2);
         var users = Enumerable.Range(0, CustomerFilter.BroadCountLimit + 20)
             .Select(i => NewUser(username: $"broad{i:D5}", createdAt: start.AddSeconds(i))).ToList();
-        foreach (var u in users)
-        {
-            await Store.InsertAsync(u, None);
-        }
+        await Task.WhenAll(users.Select(u => Store.InsertAsync(u, None)));
 
         var page = await Store.ListAsync(tenant, new CustomerFilter([IdentityKeys.Username("broad")], "broad"), 0, 10, None);
         Assert.True(page.TotalBounded);

@@ -30,15 +30,14 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
 
     public async Task UpsertAsync(ApiClient client, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        await database.WriteCommandAsync("""
             INSERT INTO api_clients (client_id, company_id, doc) VALUES ($id, $company, $doc)
             ON CONFLICT(client_id) DO UPDATE SET company_id = excluded.company_id, doc = excluded.doc;
-            """;
-        command.Parameters.AddWithValue("$id", client.ClientId);
-        command.Parameters.AddWithValue("$company", client.CompanyId);
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(client, JsonDefaults.Options));
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$id", client.ClientId);
+            command.Parameters.AddWithValue("$company", client.CompanyId);
+            command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(client, JsonDefaults.Options));
+        }, cancellationToken);
     }
 }

@@ -60,27 +60,25 @@ internal sealed class SqlitePlatformConfigStore(SqliteDatabase database) : IPlat
 
     public async Task<bool> InsertAsync(PlatformConfigDocument config, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        return await database.WriteCommandAsync("""
             INSERT INTO platform_configs (company_id, application_id, version, doc) VALUES ($company, $application, $version, $doc)
             ON CONFLICT (company_id, application_id) DO NOTHING;
-            """;
-        Bind(command, config);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, command =>
+        {
+            Bind(command, config);
+        }, cancellationToken) == 1;
     }
 
     public async Task<bool> ReplaceAsync(PlatformConfigDocument config, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        return await database.WriteCommandAsync("""
             UPDATE platform_configs SET version = $version, doc = $doc
             WHERE company_id = $company AND application_id = $application AND version = $expected;
-            """;
-        Bind(command, config);
-        command.Parameters.AddWithValue("$expected", expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, command =>
+        {
+            Bind(command, config);
+            command.Parameters.AddWithValue("$expected", expectedVersion);
+        }, cancellationToken) == 1;
     }
 
     private static void Bind(SqliteCommand command, PlatformConfigDocument config)

@@ -60,29 +60,28 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
 
     public async Task InsertAsync(UserSession session, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
+        await database.WriteCommandAsync($"""
             INSERT INTO user_sessions ({Columns}) VALUES ($id, $company, $application, $user, $sid_hash, $domain, $ip,
                 $user_agent, $max_age, $created_at, $expires_at, $revoked_at, $revoked_by, $revoke_reason, $revocation_id, $user_epoch);
-            """;
-        command.Parameters.AddWithValue("$id", session.Id);
-        command.Parameters.AddWithValue("$company", session.CompanyId);
-        command.Parameters.AddWithValue("$application", session.ApplicationId);
-        command.Parameters.AddWithValue("$user", session.UserId);
-        command.Parameters.AddWithValue("$sid_hash", session.SidHash);
-        command.Parameters.AddWithValue("$domain", session.Domain);
-        command.Parameters.AddWithValue("$ip", (object?)session.Ip ?? DBNull.Value);
-        command.Parameters.AddWithValue("$user_agent", (object?)session.UserAgent ?? DBNull.Value);
-        command.Parameters.AddWithValue("$max_age", session.MaxAge);
-        command.Parameters.AddWithValue("$created_at", Wire(session.CreatedAt));
-        command.Parameters.AddWithValue("$expires_at", Wire(session.ExpiresAt));
-        command.Parameters.AddWithValue("$revoked_at", session.RevokedAt is { } at ? Wire(at) : DBNull.Value);
-        command.Parameters.AddWithValue("$revoked_by", (object?)session.RevokedBy ?? DBNull.Value);
-        command.Parameters.AddWithValue("$revoke_reason", (object?)session.RevokeReason ?? DBNull.Value);
-        command.Parameters.AddWithValue("$revocation_id", (object?)session.RevocationId ?? DBNull.Value);
-        command.Parameters.AddWithValue("$user_epoch", session.UserEpoch);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$id", session.Id);
+            command.Parameters.AddWithValue("$company", session.CompanyId);
+            command.Parameters.AddWithValue("$application", session.ApplicationId);
+            command.Parameters.AddWithValue("$user", session.UserId);
+            command.Parameters.AddWithValue("$sid_hash", session.SidHash);
+            command.Parameters.AddWithValue("$domain", session.Domain);
+            command.Parameters.AddWithValue("$ip", (object?)session.Ip ?? DBNull.Value);
+            command.Parameters.AddWithValue("$user_agent", (object?)session.UserAgent ?? DBNull.Value);
+            command.Parameters.AddWithValue("$max_age", session.MaxAge);
+            command.Parameters.AddWithValue("$created_at", Wire(session.CreatedAt));
+            command.Parameters.AddWithValue("$expires_at", Wire(session.ExpiresAt));
+            command.Parameters.AddWithValue("$revoked_at", session.RevokedAt is { } at ? Wire(at) : DBNull.Value);
+            command.Parameters.AddWithValue("$revoked_by", (object?)session.RevokedBy ?? DBNull.Value);
+            command.Parameters.AddWithValue("$revoke_reason", (object?)session.RevokeReason ?? DBNull.Value);
+            command.Parameters.AddWithValue("$revocation_id", (object?)session.RevocationId ?? DBNull.Value);
+            command.Parameters.AddWithValue("$user_epoch", session.UserEpoch);
+        }, cancellationToken);
     }
 
     public async Task<UserSession?> FindLiveBySidHashAsync(Tenant tenant, string sidHash, DateTime now,
@@ -145,53 +144,50 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
     public async Task<bool> ExtendAsync(Tenant tenant, string sessionId, DateTime expiresAt, DateTime now,
         CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
+        return await database.WriteCommandAsync($"""
             UPDATE user_sessions SET expires_at = $expires_at
             WHERE {TenantWhere} AND id = $id AND {LiveWhere} AND expires_at < $expires_at;
-            """;
-        BindTenant(command, tenant);
-        command.Parameters.AddWithValue("$id", sessionId);
-        command.Parameters.AddWithValue("$now", Wire(now));
-        command.Parameters.AddWithValue("$expires_at", Wire(expiresAt));
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, command =>
+        {
+            BindTenant(command, tenant);
+            command.Parameters.AddWithValue("$id", sessionId);
+            command.Parameters.AddWithValue("$now", Wire(now));
+            command.Parameters.AddWithValue("$expires_at", Wire(expiresAt));
+        }, cancellationToken) == 1;
     }
 
     public async Task<int> DeleteExpiredAsync(DateTime now, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
         // Batched through rowid: SQLite builds without DELETE ... LIMIT. Uses ix_user_sessions_expiry.
-        command.CommandText = """
+        return await database.WriteCommandAsync("""
             DELETE FROM user_sessions WHERE rowid IN (
                 SELECT rowid FROM user_sessions WHERE expires_at <= $now LIMIT $limit);
-            """;
-        command.Parameters.AddWithValue("$now", Wire(now));
-        command.Parameters.AddWithValue("$limit", limit);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+            """, command =>
+        {
+            command.Parameters.AddWithValue("$now", Wire(now));
+            command.Parameters.AddWithValue("$limit", limit);
+        }, cancellationToken);
     }
 
     /// <summary>One UPDATE over the user's live sessions (narrowed by <paramref name="and"/>); returns the rows changed.</summary>
     private async Task<int> RevokeWhereAsync(Tenant tenant, string userId, string and, SessionRevocation revocation,
         Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
+        return await database.WriteCommandAsync($"""
             UPDATE user_sessions SET revoked_at = $revoked_at, revoked_by = $revoked_by, revoke_reason = $reason,
                 revocation_id = $revocation
             WHERE {TenantWhere} AND user_id = $user {and} AND {LiveWhere};
-            """;
-        BindTenant(command, tenant);
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$now", Wire(revocation.At));
-        command.Parameters.AddWithValue("$revoked_at", Wire(revocation.At));
-        command.Parameters.AddWithValue("$revoked_by", revocation.By);
-        command.Parameters.AddWithValue("$reason", revocation.Reason);
-        command.Parameters.AddWithValue("$revocation", revocation.Id);
-        bind(command);
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+            """, command =>
+        {
+            BindTenant(command, tenant);
+            command.Parameters.AddWithValue("$user", userId);
+            command.Parameters.AddWithValue("$now", Wire(revocation.At));
+            command.Parameters.AddWithValue("$revoked_at", Wire(revocation.At));
+            command.Parameters.AddWithValue("$revoked_by", revocation.By);
+            command.Parameters.AddWithValue("$reason", revocation.Reason);
+            command.Parameters.AddWithValue("$revocation", revocation.Id);
+            bind(command);
+        }, cancellationToken);
     }
 
     private async Task<List<UserSession>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)

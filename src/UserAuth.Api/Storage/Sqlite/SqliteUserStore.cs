@@ -111,20 +111,19 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
 
     public async Task InsertAsync(User user, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
         try
         {
-            await using (var command = connection.CreateCommand())
+            await database.WriteAsync(async (connection, transaction, ct) =>
             {
-                command.Transaction = transaction;
-                command.CommandText = $"INSERT INTO users ({Columns}) VALUES ($id, $company, $application, $state, $listed, $created, $username, $first, $last, $delete_on, $version, $doc);";
-                Bind(command, user);
-                await command.ExecuteNonQueryAsync(cancellationToken);
-            }
+                await using (var command = Command(connection, transaction,
+                                 $"INSERT INTO users ({Columns}) VALUES ($id, $company, $application, $state, $listed, $created, $username, $first, $last, $delete_on, $version, $doc);"))
+                {
+                    Bind(command, user);
+                    await command.ExecuteNonQueryAsync(ct);
+                }
 
-            await WriteKeysAsync(connection, transaction, user, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+                await WriteKeysAsync(connection, transaction, user, ct);
+            }, cancellationToken);
         }
         catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
         {
@@ -134,37 +133,33 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
 
     public async Task<bool> ReplaceAsync(User user, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
         try
         {
-            await using (var command = connection.CreateCommand())
+            return await database.WriteAsync(async (connection, transaction, ct) =>
             {
-                command.Transaction = transaction;
-                command.CommandText = """
-                    UPDATE users SET state = $state, listed = $listed, username_lc = $username, first_name_lc = $first,
-                        last_name_lc = $last, delete_on = $delete_on, version = $version, doc = $doc
-                    WHERE id = $id AND company_id = $company AND application_id = $application AND version = $expected;
-                    """;
-                Bind(command, user);
-                command.Parameters.AddWithValue("$expected", expectedVersion);
-                if (await command.ExecuteNonQueryAsync(cancellationToken) == 0)
+                await using (var command = Command(connection, transaction, """
+                                 UPDATE users SET state = $state, listed = $listed, username_lc = $username, first_name_lc = $first,
+                                     last_name_lc = $last, delete_on = $delete_on, version = $version, doc = $doc
+                                 WHERE id = $id AND company_id = $company AND application_id = $application AND version = $expected;
+                                 """))
                 {
-                    return false;
+                    Bind(command, user);
+                    command.Parameters.AddWithValue("$expected", expectedVersion);
+                    if (await command.ExecuteNonQueryAsync(ct) == 0)
+                    {
+                        return false;
+                    }
                 }
-            }
 
-            await using (var delete = connection.CreateCommand())
-            {
-                delete.Transaction = transaction;
-                delete.CommandText = "DELETE FROM user_keys WHERE user_id = $id;";
-                delete.Parameters.AddWithValue("$id", user.Id);
-                await delete.ExecuteNonQueryAsync(cancellationToken);
-            }
+                await using (var delete = Command(connection, transaction, "DELETE FROM user_keys WHERE user_id = $id;"))
+                {
+                    delete.Parameters.AddWithValue("$id", user.Id);
+                    await delete.ExecuteNonQueryAsync(ct);
+                }
 
-            await WriteKeysAsync(connection, transaction, user, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-            return true;
+                await WriteKeysAsync(connection, transaction, user, ct);
+                return true;
+            }, cancellationToken);
         }
         catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
         {
@@ -395,13 +390,8 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         return users;
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction transaction, string sql) =>
+        SqliteDatabase.Command(connection, transaction, sql);
 
     private static void BindAnchor(SqliteCommand command, ListingKey? anchor)
     {
