@@ -25,7 +25,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     public const int MaxGroup = 128;
 
     private readonly string connectionString;
-    private readonly string busyTimeoutPragma;
+    private readonly int busyTimeoutMs;
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock startGate = new();
     private Task? writer;
@@ -46,7 +46,7 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             Pooling = true,
             DefaultTimeout = timeoutSeconds,
         }.ToString();
-        busyTimeoutPragma = $"PRAGMA busy_timeout = {timeoutSeconds * 1000};";
+        busyTimeoutMs = timeoutSeconds * 1000;
     }
 
     public string FilePath { get; }
@@ -59,7 +59,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     {
         var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
-        await ExecuteAsync(connection, busyTimeoutPragma, cancellationToken);
+        // SQLite's own busy handler (short sleeps) for locks held by other processes; a native call, no statement.
+        SQLitePCL.raw.sqlite3_busy_timeout(connection.Handle, busyTimeoutMs);
         return connection;
     }
 

@@ -33,9 +33,12 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
                 doc TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_users_listing ON users (company_id, application_id, listed, created_at DESC, id DESC);
-            CREATE INDEX IF NOT EXISTS ix_users_username ON users (company_id, application_id, username_lc);
-            CREATE INDEX IF NOT EXISTS ix_users_first_name ON users (company_id, application_id, first_name_lc);
-            CREATE INDEX IF NOT EXISTS ix_users_last_name ON users (company_id, application_id, last_name_lc);
+            DROP INDEX IF EXISTS ix_users_username;
+            DROP INDEX IF EXISTS ix_users_first_name;
+            DROP INDEX IF EXISTS ix_users_last_name;
+            CREATE INDEX IF NOT EXISTS ix_users_listed_username ON users (company_id, application_id, listed, username_lc);
+            CREATE INDEX IF NOT EXISTS ix_users_listed_first_name ON users (company_id, application_id, listed, first_name_lc);
+            CREATE INDEX IF NOT EXISTS ix_users_listed_last_name ON users (company_id, application_id, listed, last_name_lc);
             CREATE INDEX IF NOT EXISTS ix_users_delete_due ON users (state, delete_on);
             CREATE TABLE IF NOT EXISTS user_keys (
                 company_id TEXT NOT NULL,
@@ -271,13 +274,14 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
     private static async Task<CustomerPage> ListFilteredAsync(SqliteConnection connection, SqliteTransaction transaction,
         Tenant tenant, CustomerFilter filter, int skip, int take, CancellationToken cancellationToken)
     {
+        // Every arm yields rowids of listed users; the prefix arms read only their covering index, up to the limit.
         var keys = filter.Keys.Count > 0
             ? $"SELECT user_id FROM user_keys WHERE company_id = $company AND application_id = $application AND key IN ({SqliteDatabase.Placeholders("$k", filter.Keys.Count)})"
             : null;
         var prefixArms = filter.Prefix is null
             ? []
             : PrefixColumns.Select(column =>
-                $"SELECT id FROM (SELECT id FROM users WHERE company_id = $company AND application_id = $application AND {column} >= $prefix AND {column} < $prefix_end LIMIT $cap)").ToList();
+                $"SELECT rowid FROM (SELECT rowid FROM users WHERE company_id = $company AND application_id = $application AND listed = 1 AND {column} >= $prefix AND {column} < $prefix_end LIMIT $cap)").ToList();
 
         void Bind(SqliteCommand command)
         {
@@ -291,21 +295,17 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
             }
         }
 
-        var broad = false;
-        if (prefixArms.Count > 0)
-        {
-            await using var probe = Command(connection, transaction,
-                $"SELECT MAX({string.Join(", ", prefixArms.Select(arm => $"(SELECT COUNT(*) FROM ({arm}))"))}, 0);");
-            Bind(probe);
-            broad = (long)(await probe.ExecuteScalarAsync(cancellationToken))! > CustomerFilter.BroadCountLimit;
-        }
-
-        // The unary + keeps SQLite from walking the listing index in sort order over the whole application.
-        var any = string.Join(" UNION ", (keys is null ? [] : new[] { keys }).Concat(prefixArms));
-        var matching = $"id IN ({any}) AND +company_id = $company AND +application_id = $application AND +listed = 1";
+        // Listed users holding one of the keys: a few primary-key searches. The unary + keeps SQLite from walking
+        // the listing index in sort order over the whole application.
+        var keyArm = keys is null
+            ? null
+            : $"SELECT rowid FROM users WHERE id IN ({keys}) AND +company_id = $company AND +application_id = $application AND +listed = 1";
+        var matching = $"rowid IN ({string.Join(" UNION ", (keyArm is null ? [] : new[] { keyArm }).Concat(prefixArms))})";
         await using var count = Command(connection, transaction, $"SELECT COUNT(*) FROM users WHERE {matching};");
         Bind(count);
         var total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        // Broad: an arm reached its limit, so the total is only a lower bound (still more than the limit).
+        var broad = total > CustomerFilter.BroadCountLimit;
 
         if (!broad)
         {

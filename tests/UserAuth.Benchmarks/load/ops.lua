@@ -1,0 +1,119 @@
+-- wrk script for the load suite (run.sh). One operation per run, chosen by OP; DATA is the seed's folder;
+-- BASE the application path; TOKEN the bearer token; RUN a number unique per run (makes created users unique).
+-- Prints one line "RESULT {json}" at the end: requests, errors (non2xx: answers 400 and above), latency (µs).
+local op = os.getenv("OP")
+local data = os.getenv("DATA") or "."
+local base = os.getenv("BASE") or ""
+local token = os.getenv("TOKEN") or ""
+local run = tonumber(os.getenv("RUN") or "0")
+
+local function lines(name)
+  local t = {}
+  local f = io.open(data .. "/" .. name, "r")
+  if f then
+    for l in f:lines() do t[#t + 1] = l end
+    f:close()
+  end
+  return t
+end
+
+local function urlencode(s)
+  return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+
+local threads = {}
+local id = 0
+function setup(thread)
+  thread:set("tid", id)
+  id = id + 1
+  threads[#threads + 1] = thread
+end
+
+local emails, phones, ids
+local counter = 0
+local json = { ["Content-Type"] = "application/json" }
+
+function init(args)
+  emails = lines("emails.txt")
+  phones = lines("phones.txt")
+  ids = lines("ids.txt")
+  math.randomseed(run * 100 + tid)
+  wrk.headers["Authorization"] = "Bearer " .. token
+  json["Authorization"] = wrk.headers["Authorization"]
+end
+
+local function pick(t) return t[math.random(#t)] end
+
+local function post(path, body, headers)
+  return wrk.format("POST", path, headers or json, body)
+end
+
+function request()
+  counter = counter + 1
+  if op == "health" then
+    return wrk.format("GET", "/health/live")
+  elseif op == "lookup_email" then
+    return wrk.format("GET", base .. "/customers/search?q=" .. urlencode(pick(emails)))
+  elseif op == "lookup_phone" then
+    return wrk.format("GET", base .. "/customers/search?q=" .. urlencode(pick(phones)))
+  elseif op == "list_first" then
+    return wrk.format("GET", base .. "/customers/list?page_size=10")
+  elseif op == "list_deep" then
+    return wrk.format("GET", base .. "/customers/list?page_no=1000&page_size=10")
+  elseif op == "list_q_email" then
+    return wrk.format("GET", base .. "/customers/list?q=" .. urlencode(pick(emails)))
+  elseif op == "list_broad" then
+    return wrk.format("GET", base .. "/customers/list?q=s&page_size=10")
+  elseif op == "search_1" then
+    return wrk.format("GET", base .. "/customers/search?query=" .. urlencode(pick(emails)))
+  elseif op == "search_50" then
+    local q = {}
+    for i = 1, 25 do q[#q + 1] = "query=" .. urlencode(pick(emails)) end
+    for i = 1, 25 do q[#q + 1] = "query=" .. urlencode(pick(phones)) end
+    return wrk.format("GET", base .. "/customers/search?" .. table.concat(q, "&"))
+  elseif op == "create" then
+    local n = string.format("%02d%d%06d", run % 100, tid % 10, counter % 1000000)
+    return post(base .. "/customers", '{"username":"load' .. n .. '","phone_number":"7' .. n ..
+      '","email":"load' .. n .. '@example.net","first_name":"Load","last_name":"Test"}')
+  elseif op == "update" then
+    return wrk.format("PUT", base .. "/customers/" .. pick(ids), json,
+      '{"first_name":"Renamed' .. tid .. "x" .. counter .. '"}')
+  elseif op == "session_create" then
+    return post(base .. "/customers/session", '{"user_id":"' .. pick(ids) .. '","domain":"shop.example.com"}')
+  elseif op == "sessions_list" then
+    return wrk.format("GET", base .. "/customers/sessions?id=" .. pick(ids))
+  elseif op == "token" then
+    return wrk.format("POST", os.getenv("TOKEN_PATH"), {
+      ["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Authorization"] = "Basic " .. os.getenv("BASIC"),
+    }, "grant_type=client_credentials")
+  -- The peer (Parse Server): same users, same questions.
+  elseif op == "peer_health" then
+    return wrk.format("GET", "/parse/health")
+  elseif op == "peer_lookup_email" then
+    return wrk.format("GET", '/parse/users?limit=1&where=' .. urlencode('{"email":"' .. pick(emails) .. '"}'), parse)
+  elseif op == "peer_list_first" then
+    return wrk.format("GET", "/parse/users?limit=10&order=-createdAt", parse)
+  elseif op == "peer_list_deep" then
+    return wrk.format("GET", "/parse/users?limit=10&skip=9990&order=-createdAt", parse)
+  elseif op == "peer_create" then
+    local n = string.format("%02d%d%06d", run % 100, tid % 10, counter % 1000000)
+    return wrk.format("POST", "/parse/classes/Customer", parse_json,
+      '{"username":"load' .. n .. '","phone":"7' .. n .. '","email":"load' .. n .. '@example.net","firstName":"Load","lastName":"Test"}')
+  end
+  error("unknown OP " .. tostring(op))
+end
+
+if op and op:sub(1, 5) == "peer_" then
+  parse = { ["X-Parse-Application-Id"] = os.getenv("PARSE_APP") or "APP", ["X-Parse-Master-Key"] = os.getenv("PARSE_KEY") or "KEY" }
+  parse_json = { ["X-Parse-Application-Id"] = parse["X-Parse-Application-Id"], ["X-Parse-Master-Key"] = parse["X-Parse-Master-Key"],
+    ["Content-Type"] = "application/json" }
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,' ..
+    '"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
+end

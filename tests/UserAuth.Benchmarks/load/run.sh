@@ -1,0 +1,204 @@
+#!/usr/bin/env bash
+# The load suite (issue 9): seeds 10k / 100k / 1M users through the store, drives the service over loopback with
+# wrk at concurrency 1, 16 and 64, measures the ceiling (/health/live), runs the in-process BenchmarkDotNet cases of
+# the store and service, and runs the peer (Parse Server 9 on PostgreSQL 15) on the same users; then writes
+# docs/BENCHMARKS.md (between its load-suite markers) and the plots in docs/bench/.
+#
+#   bash tests/UserAuth.Benchmarks/load/run.sh            # everything (about 45-60 minutes on 2 cores)
+#   BENCH_SIZES="10000" BENCH_DURATION=5 BENCH_PEER=0 BENCH_BDN=0 bash tests/UserAuth.Benchmarks/load/run.sh   # a quick look
+#
+# Settings (environment): BENCH_SIZES (users of the main application per round; a second application gets a tenth),
+# BENCH_CONCURRENCY ("1 16 64"), BENCH_DURATION (seconds per wrk run, default 10), BENCH_OPS (which operations),
+# BENCH_PEER (1: run Parse Server when PostgreSQL and npm are there), BENCH_BDN (1: run BenchmarkDotNet too),
+# BENCH_OUT (results folder, default /tmp/userauth-load-<date>), BENCH_REPORT (1: rewrite docs/BENCHMARKS.md).
+# Not part of .ci/run. Needs wrk (apt-get install wrk); installs it, PostgreSQL and python3-matplotlib with apt-get
+# when missing and allowed (BENCH_APT=1, default).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../../.." && pwd)
+cd "$root"
+
+SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
+CONC=${BENCH_CONCURRENCY:-"1 16 64"}
+DUR=${BENCH_DURATION:-10}
+OPS=${BENCH_OPS:-"health lookup_email lookup_phone list_first list_deep list_q_email list_broad search_1 search_50 update sessions_list session_create token create"}
+PEER_OPS=${BENCH_PEER_OPS:-"peer_health peer_lookup_email peer_list_first peer_list_deep peer_create"}
+OUT=${BENCH_OUT:-/tmp/userauth-load-$(date -u +%Y%m%dT%H%M%S)}
+PORT=${BENCH_PORT:-5999}
+PEER_PORT=${BENCH_PEER_PORT:-1337}
+PG_PORT=${BENCH_PG_PORT:-54329}
+mkdir -p "$OUT"
+results="$OUT/results.jsonl"
+: >"$results"
+log() { echo "[$(date -u +%T)] $*" | tee -a "$OUT/run.log"; }
+
+need_apt() { [ "${BENCH_APT:-1}" = 1 ] && { [ -f "$OUT/.apt-updated" ] || { apt-get update -qq >/dev/null 2>&1; touch "$OUT/.apt-updated"; }; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }; }
+command -v wrk >/dev/null || need_apt wrk || { echo "wrk is required: apt-get install wrk"; exit 2; }
+/usr/bin/python3 -c "import matplotlib" 2>/dev/null || need_apt python3-matplotlib || log "no matplotlib: the report will have no plots"
+
+# ---- machine and code ------------------------------------------------------------------------------------------
+{
+  echo "{\"kind\":\"machine\",\"cpu\":\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)\",\"nproc\":$(nproc),"\
+"\"mem_kb\":$(grep MemTotal /proc/meminfo | awk '{print $2}'),\"os\":\"$(. /etc/os-release; echo "$PRETTY_NAME")\","\
+"\"kernel\":\"$(uname -r)\",\"dotnet\":\"$(dotnet --version)\",\"wrk\":\"$(wrk -v 2>&1 | head -1 | awk '{print $2}')\","\
+"\"commit\":\"$(git rev-parse --short HEAD)\",\"dirty\":$( [ -z "$(git status --porcelain --untracked-files=no)" ] && echo false || echo true),"\
+"\"date\":\"$(date -u +%FT%TZ)\",\"load_before\":\"$(cut -d' ' -f1-3 /proc/loadavg)\",\"duration_s\":$DUR}"
+} >>"$results"
+
+log "build (Release)"
+dotnet build src/UserAuth.Api -c Release -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
+dotnet build tests/UserAuth.Benchmarks -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
+API_DLL=src/UserAuth.Api/bin/Release/net10.0/UserAuth.Api.dll
+BENCH_DLL=tests/UserAuth.Benchmarks/bin/Release/net10.0/UserAuth.Benchmarks.dll
+
+CLIENT=bench-client; SECRET=bench-secret-0123; COMPANY=1001; APP=65f0c0ffee00000000000b01
+BASE="/service/platform/user/v1.0/company/$COMPANY/application/$APP"
+TOKEN_PATH="/service/panel/authentication/v1.0/company/$COMPANY/oauth/token"
+BASIC=$(printf '%s:%s' "$CLIENT" "$SECRET" | base64 -w0)
+
+# ---- process accounting ----------------------------------------------------------------------------------------
+tree() { local p=$1; echo "$p"; for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do tree "$c"; done; }
+cpu_ticks() { local s=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $s; }
+rss_peak_kb() { local s=0 p v; for p in "$@"; do v=$(awk '/VmHWM/{print $2}' "/proc/$p/status" 2>/dev/null); s=$((s + ${v:-0})); done; echo $s; }
+reset_peak() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null; done; }
+TCK=$(getconf CLK_TCK)
+
+# run_wrk SYSTEM SIZE OP CONC PIDS... : one wrk run, one JSON line in results.jsonl
+run_count=0
+run_wrk() {
+  local system=$1 size=$2 op=$3 c=$4; shift 4
+  local pids=("$@") threads=$(( c < 2 ? 1 : 2 )) url
+  run_count=$((run_count + 1))
+  [ "${system}" = peer ] && url="http://127.0.0.1:$PEER_PORT" || url="http://127.0.0.1:$PORT"
+  reset_peak "${pids[@]}"
+  local before; before=$(cpu_ticks "${pids[@]}")
+  local out
+  out=$(OP=$op DATA="$OUT/data-$size" BASE="$BASE" TOKEN="$TOKEN" RUN=$run_count TOKEN_PATH="$TOKEN_PATH" BASIC="$BASIC" \
+        PARSE_APP=APP PARSE_KEY=KEY wrk -t"$threads" -c"$c" -d"${DUR}s" --timeout 10s -s "$here/ops.lua" "$url" 2>&1)
+  local after; after=$(cpu_ticks "${pids[@]}")
+  local rss; rss=$(rss_peak_kb "${pids[@]}")
+  local line; line=$(grep '^RESULT ' <<<"$out" | sed 's/^RESULT //')
+  if [ -z "$line" ]; then log "  $system $op c=$c: wrk failed: $(tail -3 <<<"$out" | tr '\n' ' ')"; return; fi
+  echo "{\"kind\":\"wrk\",\"system\":\"$system\",\"users\":$size,\"op\":\"$op\",\"concurrency\":$c,\"cpu_ms\":$(( (after - before) * 1000 / TCK )),\"rss_peak_kb\":$rss,\"load\":\"$(cut -d' ' -f1 /proc/loadavg)\",\"wrk\":$line}" >>"$results"
+  log "  $system $(printf '%-16s' "$op") c=$(printf '%-3s' "$c") $(/usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %d' % (d['requests']*1e6/d['duration_us'], d['p50_us']/1000, d['p99_us']/1000, d['non2xx']+d['connect']+d['read']+d['write']+d['timeout']))" "$line")"
+}
+
+# ---- the service -----------------------------------------------------------------------------------------------
+svc_pid=""
+start_service() { # DB
+  ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
+  Storage__Provider=Sqlite Storage__Sqlite__Path="$1" \
+  Auth__SigningKey="load-suite-signing-key-0123456789abcdef0123456789abcdef" \
+  Auth__BootstrapClients__0__ClientId=$CLIENT Auth__BootstrapClients__0__ClientSecret=$SECRET Auth__BootstrapClients__0__CompanyId=$COMPANY \
+  Auth__TokenRequestsPerMinute=100000000 Sessions__CookieSecret="load-suite-session-cookie-secret-0123456789" \
+  Secrets__EncryptionKey="$(printf 'load-suite-encryption-key-32-byt' | base64 -w0)" Lifecycle__ErasureJobEnabled=false \
+  dotnet "$API_DLL" >"$OUT/service.log" 2>&1 &
+  svc_pid=$!
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null || { log "the service did not start"; tail -20 "$OUT/service.log"; exit 1; }
+  TOKEN=$(curl -sf -u "$CLIENT:$SECRET" -d grant_type=client_credentials "http://127.0.0.1:$PORT$TOKEN_PATH" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['access_token'])")
+}
+stop_service() { [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null && wait "$svc_pid" 2>/dev/null; svc_pid=""; }
+item_total() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$BASE/customers/list?page_size=1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['page']['item_total'])"; }
+
+# ---- the peer: Parse Server 9 on PostgreSQL 15 -----------------------------------------------------------------
+PEER=${BENCH_PEER:-1}
+pg_bin=""; pg_dir="$OUT/pg"; parse_pid=""
+peer_prepare() {
+  [ "$PEER" = 1 ] || return 1
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -z "$pg_bin" ]; then need_apt postgresql; pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1); fi
+  if [ -z "$pg_bin" ]; then log "peer skipped: PostgreSQL cannot be installed here (apt-get install postgresql failed)"; PEER=0; return 1; fi
+  if [ ! -d "$here/peer/node_modules/parse-server" ]; then
+    (cd "$here/peer" && npm install --no-audit --no-fund >"$OUT/npm.log" 2>&1) || { log "peer skipped: npm install parse-server failed (see $OUT/npm.log)"; PEER=0; return 1; }
+  fi
+  mkdir -p "$pg_dir"; chown postgres "$pg_dir"
+  runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" --auth=trust -U postgres >"$OUT/pg-init.log" 2>&1 || { log "peer skipped: initdb failed"; PEER=0; return 1; }
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -o "-p $PG_PORT -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c fsync=on" -l "$pg_dir/pg.log" -w start >/dev/null \
+    || { log "peer skipped: PostgreSQL did not start"; PEER=0; return 1; }
+  return 0
+}
+psql_() { "$pg_bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
+peer_seed_and_start() { # SIZE
+  local size=$1
+  psql_ -d postgres -c "DROP DATABASE IF EXISTS parse;" -c "CREATE DATABASE parse;"
+  start_parse
+  # Parse makes _User (with its indexes) on the first signup; then the seeded users go in with \copy.
+  curl -sf -H 'X-Parse-Application-Id: APP' -H 'Content-Type: application/json' -d '{"username":"first","password":"first-password","email":"first@example.org"}' "http://127.0.0.1:$PEER_PORT/parse/users" >/dev/null
+  curl -sf -H 'X-Parse-Application-Id: APP' -H 'X-Parse-Master-Key: KEY' -H 'Content-Type: application/json' -d '{"username":"x","phone":"1","email":"x@example.org","firstName":"x","lastName":"x"}' "http://127.0.0.1:$PEER_PORT/parse/classes/Customer" >/dev/null
+  local hash; hash=$(psql_ -d parse -At -c 'SELECT "_hashed_password" FROM "_User" LIMIT 1;')
+  psql_ -d parse -c "CREATE TEMP TABLE seed (id text, username text, email text, created text, updated text, phone text);" \
+    -c "\\copy seed FROM '$OUT/data-$size/parse_users.csv' WITH (FORMAT csv)" \
+    -c "INSERT INTO \"_User\" (\"objectId\", username, email, \"createdAt\", \"updatedAt\", \"_hashed_password\", \"emailVerified\") SELECT id, username, email, created::timestamptz, updated::timestamptz, '$hash', true FROM seed;" \
+    -c "CREATE INDEX IF NOT EXISTS \"_User_createdAt\" ON \"_User\" (\"createdAt\" DESC);" \
+    -c "VACUUM ANALYZE \"_User\";"
+}
+start_parse() {
+  (cd "$here/peer" && exec node node_modules/parse-server/bin/parse-server --appId APP --masterKey KEY --masterKeyIps 127.0.0.1,::1 \
+     --databaseURI "postgres://postgres@127.0.0.1:$PG_PORT/parse" --port "$PEER_PORT" --cluster 2 \
+     --serverURL "http://127.0.0.1:$PEER_PORT/parse" --mountPath /parse --logLevel error >"$OUT/parse.log" 2>&1) &
+  parse_pid=$!
+  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PEER_PORT/parse/health" >/dev/null && return 0; sleep 0.5; done
+  log "Parse Server did not start"; tail -20 "$OUT/parse.log"; return 1
+}
+stop_parse() { [ -n "$parse_pid" ] && { for p in $(tree "$parse_pid" | tac); do kill "$p" 2>/dev/null; done; wait "$parse_pid" 2>/dev/null; }; parse_pid=""; }
+peer_stop() { stop_parse; [ -n "$pg_bin" ] && [ -d "$pg_dir/data" ] && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast -w stop >/dev/null 2>&1; true; }
+pg_pids() { pgrep -u postgres -f "$pg_dir/data" | head -1 | { read -r p && tree "$p"; }; }
+trap 'stop_service; peer_stop' EXIT
+
+peer_prepare && log "peer: Parse Server $(node -p "require('$here/peer/node_modules/parse-server/package.json').version") on PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}')"
+
+# ---- rounds ----------------------------------------------------------------------------------------------------
+for size in $SIZES; do
+  db="$OUT/db-$size/userauth.db"; mkdir -p "$(dirname "$db")"
+  log "seed $size users (+ a second application) through the store"
+  t0=$(date +%s.%N)
+  dotnet "$BENCH_DLL" seed "$db" "$size" "$OUT/data-$size" >"$OUT/seed-$size.log" 2>&1 || { tail -20 "$OUT/seed-$size.log"; exit 1; }
+  t1=$(date +%s.%N)
+  echo "{\"kind\":\"seed\",\"system\":\"service\",\"users\":$size,\"seconds\":$(echo "$t1 - $t0" | bc),\"db_bytes\":$(stat -c %s "$db")}" >>"$results"
+  start_service "$db"
+  log "service up (pid $svc_pid), $(item_total) users listed"
+  for op in $OPS; do
+    for c in $CONC; do
+      if [ "$op" = create ]; then before=$(item_total); fi
+      run_wrk service "$size" "$op" "$c" $(tree "$svc_pid")
+      if [ "$op" = create ]; then
+        after=$(item_total)
+        last=$(tail -1 "$results")
+        echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
+      fi
+    done
+  done
+  stop_service
+
+  if [ "$PEER" = 1 ]; then
+    log "peer: seed $size users with \\copy"
+    t0=$(date +%s.%N)
+    if peer_seed_and_start "$size" >>"$OUT/peer-seed.log" 2>&1; then
+      t1=$(date +%s.%N)
+      echo "{\"kind\":\"seed\",\"system\":\"peer\",\"users\":$size,\"seconds\":$(echo "$t1 - $t0" | bc)}" >>"$results"
+      for op in $PEER_OPS; do
+        for c in $CONC; do
+          run_wrk peer "$size" "$op" "$c" $(tree "$parse_pid") $(pg_pids)
+        done
+      done
+    else
+      log "peer: seeding failed (see $OUT/peer-seed.log)"
+    fi
+    stop_parse
+  fi
+done
+peer_stop
+
+# ---- in-process (BenchmarkDotNet) ------------------------------------------------------------------------------
+if [ "${BENCH_BDN:-1}" = 1 ]; then
+  log "BenchmarkDotNet: service and store in-process (10,000 users)"
+  (cd "$OUT" && dotnet "$root/$BENCH_DLL" --filter '*CustomersService*' '*Http_Health*' '*Service_Token*' >"$OUT/bdn.log" 2>&1) || log "BenchmarkDotNet failed: see $OUT/bdn.log"
+  for f in "$OUT"/BenchmarkDotNet.Artifacts/results/*-report.csv; do [ -f "$f" ] && cp "$f" "$OUT/bdn.csv"; done
+fi
+echo "{\"kind\":\"end\",\"date\":\"$(date -u +%FT%TZ)\",\"load_after\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$results"
+
+if [ "${BENCH_REPORT:-1}" = 1 ]; then
+  /usr/bin/python3 "$here/report.py" "$OUT" "$root/docs" && log "wrote docs/BENCHMARKS.md and docs/bench/*.png from $OUT"
+fi
+log "results: $results"
