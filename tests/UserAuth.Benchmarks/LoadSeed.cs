@@ -12,7 +12,7 @@ namespace UserAuth.Benchmarks;
 /// <c>seed &lt;database&gt; &lt;users&gt; &lt;data folder&gt;</c>: the load suite's data (tests/UserAuth.Benchmarks/load).
 /// Seeds <c>users</c> customers into the benchmark application and a tenth as many (at least 1,000) into a second
 /// application of the same company, so every query filters by tenant, through the store port of a running host
-/// (64 writes in flight, so the SQLite adapter commits them in groups). Writes what the wrk scripts pick from:
+/// (256 writes in flight, so the SQLite adapter commits them in groups). Writes what the wrk scripts pick from:
 /// <c>emails.txt</c>, <c>phones.txt</c>, <c>ids.txt</c> (a sample of 10,000 users of the benchmark application) and
 /// <c>parse_users.csv</c> (the same users for the peer's <c>\copy</c>).
 /// </summary>
@@ -42,7 +42,7 @@ internal static class LoadSeed
             var tenants = new[] { (BenchHost.Tenant, count), (new Tenant(BenchHost.CompanyId, OtherApplicationId), others) };
             foreach (var (tenant, n) in tenants)
             {
-                await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 64 },
+                await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 256 },
                     async (i, ct) =>
                     {
                         var user = NewUser(tenant, i, start.AddMilliseconds(i * 25_000L * 1_000 / Math.Max(n, 1)));
@@ -55,7 +55,9 @@ internal static class LoadSeed
                             }
                         }
                     });
-                Console.WriteLine($"seeded {n:N0} users of application {tenant.ApplicationId} ({clock.Elapsed.TotalSeconds:0.0} s)");
+                var (commits, writes) = factory.Services.GetRequiredService<UserAuth.Api.Storage.Sqlite.SqliteDatabase>().WriterStatistics;
+                Console.WriteLine($"seeded {n:N0} users of application {tenant.ApplicationId} ({clock.Elapsed.TotalSeconds:0.0} s; " +
+                                  $"{writes:N0} writes in {commits:N0} commits so far)");
             }
         }
 

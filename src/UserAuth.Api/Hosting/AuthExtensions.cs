@@ -20,12 +20,16 @@ internal static class AuthExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<IAuthorizationHandler, PlatformAccessHandler>();
 
+        builder.Services.AddSingleton<ValidatedTokenCache>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>>((jwt, auth) =>
+            .Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>, ValidatedTokenCache>((jwt, auth, tokens) =>
             {
                 var settings = auth.Value;
                 jwt.MapInboundClaims = false;
+                // Validates like the default handler; a token already validated is not re-checked until it expires.
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(tokens);
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = settings.Issuer,

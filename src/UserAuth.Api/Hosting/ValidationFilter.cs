@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc.Filters;
 using UserAuth.Api.Common;
@@ -7,6 +8,9 @@ namespace UserAuth.Api.Hosting;
 /// <summary>Runs the FluentValidation validator of every action argument before the action; all failures in one 400.</summary>
 internal sealed class ValidationFilter(IServiceProvider services) : IAsyncActionFilter
 {
+    /// <summary>The validator type of each argument type, or null when none is registered (found once per type).</summary>
+    private static readonly ConcurrentDictionary<Type, Type?> ValidatorTypes = new();
+
     public async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
     {
         var failures = new List<FieldError>();
@@ -17,8 +21,12 @@ internal sealed class ValidationFilter(IServiceProvider services) : IAsyncAction
                 continue;
             }
 
-            var validatorType = typeof(IValidator<>).MakeGenericType(argument.GetType());
-            if (services.GetService(validatorType) is not IValidator validator)
+            var validatorType = ValidatorTypes.GetOrAdd(argument.GetType(), type =>
+            {
+                var candidate = typeof(IValidator<>).MakeGenericType(type);
+                return services.GetService<IServiceProviderIsService>()?.IsService(candidate) == false ? null : candidate;
+            });
+            if (validatorType is null || services.GetService(validatorType) is not IValidator validator)
             {
                 continue;
             }

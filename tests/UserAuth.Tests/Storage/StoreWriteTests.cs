@@ -114,7 +114,8 @@ public sealed class MongoUserCountTests(MongoApiFixture fixture)
             new BsonDocument("$set", new BsonDocument { { "live", 7 }, { "updated_at", DateTime.UtcNow.AddMinutes(-5) } }));
         Assert.Equal(7, (await store.ListAsync(tenant, CustomerFilter.All, 0, 10, CancellationToken.None)).Total);
 
-        Assert.True(await ((MongoUserStore)store).ReconcileCountsAsync(TimeSpan.FromMinutes(1), CancellationToken.None) >= 1);
+        var adapter = fixture.Services.GetRequiredService<MongoUserStore>();
+        Assert.True(await adapter.ReconcileCountsAsync(TimeSpan.FromMinutes(1), CancellationToken.None) >= 1);
         Assert.Equal(3, (await store.ListAsync(tenant, CustomerFilter.All, 0, 10, CancellationToken.None)).Total);
     }
 }

@@ -119,7 +119,8 @@ internal sealed class MongoUserCountReconciler(IServiceProvider services, ILogge
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.GetService<IUserStore>() is not MongoUserStore store)
+        // Registered only when MongoDB is the store.
+        if (services.GetService<MongoUserStore>() is not { } store)
         {
             return;
         }
