@@ -11,21 +11,29 @@ namespace UserAuth.Api.Storage.Mongo;
 internal sealed class MongoErrorReportStore : IErrorReportStore, IStoreInitializer
 {
     private static readonly FilterDefinitionBuilder<ErrorRowDocument> Filter = Builders<ErrorRowDocument>.Filter;
+    public static readonly MongoCollectionLayout Layout = new(
+        "job_error_rows",
+        new MongoDB.Bson.BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "report_id", 1 } },
+        "Rows are written and read by report; a large import's report splits from the others'.",
+        [
+            new("report_rows", new MongoDB.Bson.BsonDocument
+            {
+                { "application_id", 1 }, { "company_id", 1 }, { "report_id", 1 }, { "row_number", 1 },
+            }, Unique: true),
+        ],
+        []);
+
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<ErrorRowDocument> collection;
 
     public MongoErrorReportStore(MongoDatabaseProvider mongo)
     {
         MongoConventions.Register();
-        collection = mongo.Database.GetCollection<ErrorRowDocument>("job_error_rows");
+        this.mongo = mongo;
+        collection = mongo.Database.GetCollection<ErrorRowDocument>(Layout.Collection);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var keys = Builders<ErrorRowDocument>.IndexKeys;
-        await collection.Indexes.CreateOneAsync(new CreateIndexModel<ErrorRowDocument>(
-            keys.Ascending(r => r.ApplicationId).Ascending(r => r.CompanyId).Ascending(r => r.ReportId).Ascending(r => r.RowNumber),
-            new CreateIndexOptions { Name = "report_rows", Unique = true }), cancellationToken: cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => MongoIndexes.EnsureAsync(mongo, Layout, cancellationToken);
 
     public async Task AppendAsync(Tenant tenant, string reportId, IReadOnlyCollection<ErrorReportRow> rows,
         CancellationToken cancellationToken)

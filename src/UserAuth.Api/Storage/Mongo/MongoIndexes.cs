@@ -169,6 +169,7 @@ internal static class MongoLayouts
     public static IReadOnlyList<MongoCollectionLayout> All =>
     [
         MongoUserStore.Layout, MongoUserCounts.Layout, MongoSessionStore.Layout, MongoPlatformConfigStore.Layout,
-        MongoApiClientStore.Layout,
+        MongoApiClientStore.Layout, MongoUserGroupStore.GroupsLayout, MongoUserGroupStore.CountersLayout,
+        MongoUserGroupStore.MembersLayout, MongoJobQueueStore.Layout, MongoErrorReportStore.Layout,
     ];
 }

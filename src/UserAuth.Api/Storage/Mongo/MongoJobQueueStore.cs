@@ -14,26 +14,28 @@ internal sealed class MongoJobQueueStore : IJobQueueStore, IStoreInitializer
 {
     private static readonly FilterDefinitionBuilder<JobDocument> Filter = Builders<JobDocument>.Filter;
     private static readonly UpdateDefinitionBuilder<JobDocument> Update = Builders<JobDocument>.Update;
+    public static readonly MongoCollectionLayout Layout = new(
+        "job_queue",
+        null,
+        "Unsharded: only live work (finished jobs are deleted), claimed across tenants by any instance.",
+        [
+            new("claim", new MongoDB.Bson.BsonDocument { { "kind", 1 }, { "available_at", 1 } },
+                NoShardKeyPrefixBecause: "a claim takes the next available job of any tenant"),
+            new("subject", new MongoDB.Bson.BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "kind", 1 }, { "subject_id", 1 } }),
+        ],
+        []);
+
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<JobDocument> collection;
 
     public MongoJobQueueStore(MongoDatabaseProvider mongo)
     {
         MongoConventions.Register();
-        collection = mongo.Database.GetCollection<JobDocument>("job_queue");
+        this.mongo = mongo;
+        collection = mongo.Database.GetCollection<JobDocument>(Layout.Collection);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var keys = Builders<JobDocument>.IndexKeys;
-        await collection.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<JobDocument>(keys.Ascending(j => j.Kind).Ascending(j => j.AvailableAt),
-                new CreateIndexOptions { Name = "claim" }),
-            new CreateIndexModel<JobDocument>(
-                keys.Ascending(j => j.ApplicationId).Ascending(j => j.CompanyId).Ascending(j => j.Kind).Ascending(j => j.SubjectId),
-                new CreateIndexOptions { Name = "subject" }),
-        ], cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => MongoIndexes.EnsureAsync(mongo, Layout, cancellationToken);
 
     public async Task EnqueueAsync(QueuedJob job, CancellationToken cancellationToken) =>
         await collection.InsertOneAsync(JobDocument.From(job), cancellationToken: cancellationToken);

@@ -18,6 +18,39 @@ internal sealed class MongoUserGroupStore : IUserGroupStore, IStoreInitializer
 {
     private static readonly FilterDefinitionBuilder<UserGroup> Filter = Builders<UserGroup>.Filter;
     private static readonly FilterDefinitionBuilder<MemberDocument> Members = Builders<MemberDocument>.Filter;
+    public static readonly MongoCollectionLayout GroupsLayout = new(
+        "user_groups",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 } },
+        "Groups of one application are few (read by uid, listed by type or status): nothing to split further.",
+        [
+            new("uid_unique", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "uid", -1 } }, Unique: true),
+            new("type", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "type", 1 }, { "uid", -1 } }),
+            new("status", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "status", 1 }, { "uid", -1 } }),
+        ],
+        []);
+
+    public static readonly MongoCollectionLayout CountersLayout = new(
+        "user_group_counters",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 } },
+        "One uid counter per application.",
+        [
+            new("tenant_unique", new BsonDocument { { "application_id", 1 }, { "company_id", 1 } }, Unique: true),
+        ],
+        []);
+
+    public static readonly MongoCollectionLayout MembersLayout = new(
+        "user_group_members",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "group_uid", 1 }, { "user_id", 1 } },
+        "A group's members are read by group; with user_id last even one very large group splits into many chunks.",
+        [
+            new("group_members_unique",
+                new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "group_uid", 1 }, { "user_id", 1 } }, Unique: true),
+            new("member_groups",
+                new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "user_id", 1 }, { "group_uid", 1 } }),
+        ],
+        []);
+
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<UserGroup> groups;
     private readonly IMongoCollection<CounterDocument> counters;
     private readonly IMongoCollection<MemberDocument> members;
@@ -25,39 +58,16 @@ internal sealed class MongoUserGroupStore : IUserGroupStore, IStoreInitializer
     public MongoUserGroupStore(MongoDatabaseProvider mongo)
     {
         MongoClassMaps.Register();
-        groups = mongo.Database.GetCollection<UserGroup>("user_groups");
-        counters = mongo.Database.GetCollection<CounterDocument>("user_group_counters");
-        members = mongo.Database.GetCollection<MemberDocument>("user_group_members");
+        this.mongo = mongo;
+        groups = mongo.Database.GetCollection<UserGroup>(GroupsLayout.Collection);
+        counters = mongo.Database.GetCollection<CounterDocument>(CountersLayout.Collection);
+        members = mongo.Database.GetCollection<MemberDocument>(MembersLayout.Collection);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var keys = Builders<UserGroup>.IndexKeys;
-        await groups.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<UserGroup>(keys.Ascending(g => g.ApplicationId).Ascending(g => g.CompanyId).Descending(g => g.Uid),
-                new CreateIndexOptions { Name = "uid_unique", Unique = true }),
-            new CreateIndexModel<UserGroup>(
-                keys.Ascending(g => g.ApplicationId).Ascending(g => g.CompanyId).Ascending(g => g.Type).Descending(g => g.Uid),
-                new CreateIndexOptions { Name = "type" }),
-            new CreateIndexModel<UserGroup>(
-                keys.Ascending(g => g.ApplicationId).Ascending(g => g.CompanyId).Ascending(g => g.Status).Descending(g => g.Uid),
-                new CreateIndexOptions { Name = "status" }),
-        ], cancellationToken);
-        await counters.Indexes.CreateOneAsync(new CreateIndexModel<CounterDocument>(
-            Builders<CounterDocument>.IndexKeys.Ascending(c => c.ApplicationId).Ascending(c => c.CompanyId),
-            new CreateIndexOptions { Name = "tenant_unique", Unique = true }), cancellationToken: cancellationToken);
-        var memberKeys = Builders<MemberDocument>.IndexKeys;
-        await members.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<MemberDocument>(
-                memberKeys.Ascending(m => m.ApplicationId).Ascending(m => m.CompanyId).Ascending(m => m.GroupUid).Ascending(m => m.UserId),
-                new CreateIndexOptions { Name = "group_members_unique", Unique = true }),
-            new CreateIndexModel<MemberDocument>(
-                memberKeys.Ascending(m => m.ApplicationId).Ascending(m => m.CompanyId).Ascending(m => m.UserId).Ascending(m => m.GroupUid),
-                new CreateIndexOptions { Name = "member_groups" }),
-        ], cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => Task.WhenAll(
+        MongoIndexes.EnsureAsync(mongo, GroupsLayout, cancellationToken),
+        MongoIndexes.EnsureAsync(mongo, CountersLayout, cancellationToken),
+        MongoIndexes.EnsureAsync(mongo, MembersLayout, cancellationToken));
 
     public async Task<long> InsertAsync(UserGroup group, CancellationToken cancellationToken)
     {
