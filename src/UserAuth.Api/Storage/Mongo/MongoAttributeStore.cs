@@ -21,52 +21,51 @@ internal sealed class MongoAttributeStore : IAttributeStore, IStoreInitializer
     private static readonly ProjectionDefinition<UserAttribute, BsonDocument> UserIdOnly =
         Builders<UserAttribute>.Projection.Include(v => v.UserId).Exclude("_id");
 
+    public static readonly MongoCollectionLayout DefinitionsLayout = new(
+        "user_attribute_definitions",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 } },
+        "An application has few definitions: nothing to split further.",
+        [
+            new("slug_unique", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "slug", 1 } }, Unique: true),
+            new("listing", new BsonDocument
+            {
+                { "application_id", 1 }, { "company_id", 1 }, { "pinned", -1 }, { "pin_order", 1 }, { "created_at", -1 },
+            }),
+        ],
+        []);
+
+    public static readonly MongoCollectionLayout ValuesLayout = new(
+        "user_attributes",
+        new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "definition_id", 1 }, { "user_id", 1 } },
+        "Exactly the unique key: filters go by definition (targeted), and one definition's values split by user.",
+        [
+            new("definition_user_unique", new BsonDocument
+            {
+                { "application_id", 1 }, { "company_id", 1 }, { "definition_id", 1 }, { "user_id", 1 },
+            }, Unique: true),
+            new("user", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "user_id", 1 }, { "created_at", 1 } }),
+            new("text_terms", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "definition_id", 1 }, { "text_terms", 1 } }),
+            new("number_terms", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "definition_id", 1 }, { "number_terms", 1 } }),
+            new("hash_terms", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "definition_id", 1 }, { "hash_terms", 1 } }),
+            new("key_id", new BsonDocument { { "application_id", 1 }, { "company_id", 1 }, { "key_id", 1 } }),
+        ],
+        []);
+
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<AttributeDefinition> definitions;
     private readonly IMongoCollection<UserAttribute> values;
 
     public MongoAttributeStore(MongoDatabaseProvider mongo)
     {
         MongoClassMaps.Register();
-        definitions = mongo.Database.GetCollection<AttributeDefinition>("user_attribute_definitions");
-        values = mongo.Database.GetCollection<UserAttribute>("user_attributes");
+        this.mongo = mongo;
+        definitions = mongo.Database.GetCollection<AttributeDefinition>(DefinitionsLayout.Collection);
+        values = mongo.Database.GetCollection<UserAttribute>(ValuesLayout.Collection);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var d = Builders<AttributeDefinition>.IndexKeys;
-        await definitions.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<AttributeDefinition>(
-                d.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.Slug),
-                new CreateIndexOptions { Name = "slug_unique", Unique = true }),
-            new CreateIndexModel<AttributeDefinition>(
-                d.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Descending(x => x.Pinned).Ascending(x => x.PinOrder)
-                    .Descending(x => x.CreatedAt),
-                new CreateIndexOptions { Name = "listing" }),
-        ], cancellationToken);
-        var v = Builders<UserAttribute>.IndexKeys;
-        await values.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<UserAttribute>(
-                v.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.DefinitionId).Ascending(x => x.UserId),
-                new CreateIndexOptions { Name = "definition_user_unique", Unique = true }),
-            new CreateIndexModel<UserAttribute>(
-                v.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.UserId).Ascending(x => x.CreatedAt),
-                new CreateIndexOptions { Name = "user" }),
-            new CreateIndexModel<UserAttribute>(
-                v.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.DefinitionId).Ascending(x => x.TextTerms),
-                new CreateIndexOptions { Name = "text_terms" }),
-            new CreateIndexModel<UserAttribute>(
-                v.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.DefinitionId).Ascending(x => x.NumberTerms),
-                new CreateIndexOptions { Name = "number_terms" }),
-            new CreateIndexModel<UserAttribute>(
-                v.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.DefinitionId).Ascending(x => x.HashTerms),
-                new CreateIndexOptions { Name = "hash_terms" }),
-            new CreateIndexModel<UserAttribute>(
-                v.Ascending(x => x.ApplicationId).Ascending(x => x.CompanyId).Ascending(x => x.KeyId),
-                new CreateIndexOptions { Name = "key_id" }),
-        ], cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => Task.WhenAll(
+        MongoIndexes.EnsureAsync(mongo, DefinitionsLayout, cancellationToken),
+        MongoIndexes.EnsureAsync(mongo, ValuesLayout, cancellationToken));
 
     // ------------------------------------------------------------------ definitions
 
