@@ -7,6 +7,7 @@ using MongoDB.Driver;
 using MongoDB.Driver.Core.Events;
 using UserAuth.Api.Common;
 using UserAuth.Api.Common.Jobs;
+using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Auth;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.Groups;
@@ -82,6 +83,24 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         ["reports.Count"] = ["report_rows"],
         ["reports.Read"] = ["report_rows"],
         ["reports.Delete"] = ["report_rows"],
+        ["attributes.FindDefinition"] = ["_id_"],
+        ["attributes.FindDefinitions"] = ["_id_"],
+        ["attributes.FindDefinitionBySlug"] = ["slug_unique"],
+        ["attributes.ListDefinitions"] = ["listing", "slug_unique"],
+        ["attributes.ReplaceDefinition"] = ["_id_"],
+        ["attributes.HasValues"] = ["definition_user_unique", "text_terms", "number_terms", "hash_terms"],
+        ["attributes.UpsertValues"] = ["definition_user_unique", "user"],
+        ["attributes.FindValue"] = ["definition_user_unique"],
+        ["attributes.FindValueById"] = ["_id_"],
+        ["attributes.ListValuesOfUser"] = ["user"],
+        ["attributes.FindValuesOfUsers"] = ["user", "definition_user_unique"],
+        ["attributes.DeleteValues"] = ["user", "definition_user_unique"],
+        ["attributes.SetHidden"] = ["user"],
+        ["attributes.FindUserIds(text)"] = ["text_terms"],
+        ["attributes.FindUserIds(number)"] = ["number_terms"],
+        ["attributes.FindEncryptedNotUnderKey"] = ["key_id"],
+        ["attributes.ReplaceCipher"] = ["_id_"],
+        ["attributes.DeleteDefinition"] = ["_id_", "definition_user_unique", "text_terms", "number_terms", "hash_terms"],
     };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -229,6 +248,52 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         await Run("reports.Count", () => adapter.Reports.CountAsync(tenant, "report2", Ct));
         await Run("reports.Read", () => adapter.Reports.ReadAsync(tenant, "report2", 10, 10, Ct));
         await Run("reports.Delete", () => adapter.Reports.DeleteAsync(tenant, "report3", Ct));
+
+        var text = NewDefinition(tenant, "colour", AttributeTypes.String);
+        var number = NewDefinition(tenant, "visits", AttributeTypes.Number);
+        var secret = NewDefinition(tenant, "secret", AttributeTypes.String);
+        var spare = NewDefinition(tenant, "spare", AttributeTypes.String);
+        foreach (var definition in new[] { text, number, secret, spare })
+        {
+            await adapter.Attributes.InsertDefinitionAsync(definition, Ct);
+        }
+
+        var values = users.Take(200).SelectMany((u, i) => new[]
+        {
+            NewValue(tenant, text, u.Id, v => v.TextTerms = [i % 7 == 0 ? "red" : "blue"]),
+            NewValue(tenant, number, u.Id, v => v.NumberTerms = [i]),
+            NewValue(tenant, secret, u.Id, v =>
+            {
+                v.Cipher = "cipher";
+                v.KeyId = i < 5 ? "old-key" : "new-key";
+                v.HashTerms = [$"h{i}"];
+            }),
+            NewValue(tenant, spare, u.Id, v => v.TextTerms = ["x"]),
+        }).ToList();
+        await adapter.Attributes.UpsertValuesAsync(tenant, values, Ct);
+        var one = await adapter.Attributes.FindValueAsync(tenant, secret.Id, users[1].Id, Ct);
+        await Run("attributes.FindDefinition", () => adapter.Attributes.FindDefinitionAsync(tenant, text.Id, Ct));
+        await Run("attributes.FindDefinitions", () => adapter.Attributes.FindDefinitionsAsync(tenant, [text.Id, number.Id], Ct));
+        await Run("attributes.FindDefinitionBySlug", () => adapter.Attributes.FindDefinitionBySlugAsync(tenant, number.Slug, Ct));
+        await Run("attributes.ListDefinitions", () => adapter.Attributes.ListDefinitionsAsync(tenant, new DefinitionFilter(), 0, 10, Ct));
+        text.Version++;
+        await Run("attributes.ReplaceDefinition", () => adapter.Attributes.ReplaceDefinitionAsync(text, text.Version - 1, Ct));
+        await Run("attributes.HasValues", () => adapter.Attributes.HasValuesAsync(tenant, number.Id, Ct));
+        await Run("attributes.UpsertValues", () => adapter.Attributes.UpsertValuesAsync(tenant,
+            [NewValue(tenant, text, users[3].Id, v => v.TextTerms = ["green"])], Ct));
+        await Run("attributes.FindValue", () => adapter.Attributes.FindValueAsync(tenant, text.Id, users[4].Id, Ct));
+        await Run("attributes.FindValueById", () => adapter.Attributes.FindValueByIdAsync(tenant, one!.Id, Ct));
+        await Run("attributes.ListValuesOfUser", () => adapter.Attributes.ListValuesOfUserAsync(tenant, users[5].Id, 0, 10, Ct));
+        await Run("attributes.FindValuesOfUsers", () => adapter.Attributes.FindValuesOfUsersAsync(tenant, [users[5].Id, users[6].Id], null, Ct));
+        await Run("attributes.DeleteValues", () => adapter.Attributes.DeleteValuesAsync(tenant, users[6].Id, [spare.Id], Ct));
+        await Run("attributes.SetHidden", () => adapter.Attributes.SetHiddenAsync(tenant, users[7].Id, true, Ct));
+        await Run("attributes.FindUserIds(text)", () => adapter.Attributes.FindUserIdsAsync(tenant, new StoreFilter(true,
+            [new StoreCondition(text.Id, TermKind.Text, TermMatch.In, false, ["red"], [])]), 0, 10, Ct));
+        await Run("attributes.FindUserIds(number)", () => adapter.Attributes.FindUserIdsAsync(tenant, new StoreFilter(true,
+            [new StoreCondition(number.Id, TermKind.Number, TermMatch.Gt, false, [], [190])]), 0, 10, Ct));
+        await Run("attributes.FindEncryptedNotUnderKey", () => adapter.Attributes.FindEncryptedNotUnderKeyAsync(tenant, "new-key", 10, Ct));
+        await Run("attributes.ReplaceCipher", () => adapter.Attributes.ReplaceCipherAsync(tenant, one!.Id, one.KeyId!, "cipher2", "new-key", Ct));
+        await Run("attributes.DeleteDefinition", () => adapter.Attributes.DeleteDefinitionAsync(tenant, spare.Id, Ct));
 
         var explained = captured.Where(c => c.Label != "seed").ToList();
         Assert.Equal(Intended.Keys.Order(), explained.Select(c => c.Label).Distinct().Order());
@@ -502,6 +567,38 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         ModifiedAt = DateTime.UtcNow,
     };
 
+    private static AttributeDefinition NewDefinition(Tenant tenant, string slug, string type) => new()
+    {
+        Id = Ids.New(),
+        CompanyId = tenant.CompanyId,
+        ApplicationId = tenant.ApplicationId,
+        Name = slug,
+        Slug = slug,
+        Type = type,
+        CreatedBy = "tests",
+        UpdatedBy = "tests",
+        CreatedAt = DateTime.UtcNow,
+    };
+
+    private static UserAttribute NewValue(Tenant tenant, AttributeDefinition definition, string userId, Action<UserAttribute> set)
+    {
+        var value = new UserAttribute
+        {
+            Id = Ids.New(),
+            CompanyId = tenant.CompanyId,
+            ApplicationId = tenant.ApplicationId,
+            DefinitionId = definition.Id,
+            UserId = userId,
+            Type = definition.Type,
+            Value = "v",
+            UpdatedBy = "tests",
+            CreatedAt = DateTime.UtcNow,
+            UpdatedAt = DateTime.UtcNow,
+        };
+        set(value);
+        return value;
+    }
+
     private static QueuedJob NewJob(Tenant tenant, string kind, DateTime availableAt) => new()
     {
         Kind = kind,
@@ -542,6 +639,7 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
             Groups = new MongoUserGroupStore(mongo);
             Jobs = new MongoJobQueueStore(mongo);
             Reports = new MongoErrorReportStore(mongo);
+            Attributes = new MongoAttributeStore(mongo);
         }
 
         public MongoDatabaseProvider Mongo { get; }
@@ -562,6 +660,8 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
 
         public MongoErrorReportStore Reports { get; }
 
+        public MongoAttributeStore Attributes { get; }
+
         public static async Task<Adapter> CreateAsync(string connectionString, Action<MongoClientSettings>? configure = null)
         {
             var options = new StorageOptions { Provider = StorageProvider.MongoDb };
@@ -573,6 +673,7 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
             foreach (IStoreInitializer store in new IStoreInitializer[]
                      {
                          adapter.Users, adapter.Sessions, adapter.Configs, adapter.Clients, adapter.Groups, adapter.Jobs, adapter.Reports,
+                         adapter.Attributes,
                      })
             {
                 await store.InitializeAsync(CancellationToken.None);
