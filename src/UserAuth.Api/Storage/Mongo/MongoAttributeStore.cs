@@ -140,10 +140,12 @@ internal sealed class MongoAttributeStore : IAttributeStore, IStoreInitializer
 
     public async Task<bool> DeleteDefinitionAsync(Tenant tenant, string id, CancellationToken cancellationToken)
     {
-        await values.DeleteManyAsync(ValueTenant(tenant) & ValueFilter.Eq(x => x.DefinitionId, id), cancellationToken);
+        await MongoDatabaseProvider.RepeatOnTransientAsync(
+            _ => values.DeleteManyAsync(ValueTenant(tenant) & ValueFilter.Eq(x => x.DefinitionId, id), cancellationToken), cancellationToken);
         var result = await definitions.DeleteOneAsync(DefinitionTenant(tenant) & DefinitionFilter.Eq(x => x.Id, id), cancellationToken);
         // A value written while the definition was being deleted goes too.
-        await values.DeleteManyAsync(ValueTenant(tenant) & ValueFilter.Eq(x => x.DefinitionId, id), cancellationToken);
+        await MongoDatabaseProvider.RepeatOnTransientAsync(
+            _ => values.DeleteManyAsync(ValueTenant(tenant) & ValueFilter.Eq(x => x.DefinitionId, id), cancellationToken), cancellationToken);
         return result.DeletedCount == 1;
     }
 
@@ -233,12 +235,14 @@ internal sealed class MongoAttributeStore : IAttributeStore, IStoreInitializer
             f &= ValueFilter.In(x => x.DefinitionId, definitionIds);
         }
 
-        return (await values.DeleteManyAsync(f, cancellationToken)).DeletedCount;
+        return (await MongoDatabaseProvider.RepeatOnTransientAsync(_ => values.DeleteManyAsync(f, cancellationToken), cancellationToken))
+            .DeletedCount;
     }
 
     public async Task SetHiddenAsync(Tenant tenant, string userId, bool hidden, CancellationToken cancellationToken) =>
-        await values.UpdateManyAsync(ValueTenant(tenant) & ValueFilter.Eq(x => x.UserId, userId), ValueUpdate.Set(x => x.Hidden, hidden),
-            cancellationToken: cancellationToken);
+        await MongoDatabaseProvider.RepeatOnTransientAsync(_ => values.UpdateManyAsync(
+            ValueTenant(tenant) & ValueFilter.Eq(x => x.UserId, userId), ValueUpdate.Set(x => x.Hidden, hidden),
+            cancellationToken: cancellationToken), cancellationToken);
 
     // ------------------------------------------------------------------ filtering
 

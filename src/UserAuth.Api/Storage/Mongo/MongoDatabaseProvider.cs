@@ -83,6 +83,26 @@ internal sealed class MongoDatabaseProvider
         _ => false,
     };
 
+    /// <summary>
+    /// Runs an idempotent write the driver does not retry (<c>updateMany</c>, <c>deleteMany</c>: not retryable writes) again
+    /// after a transient error, up to 4 attempts 200/400/600 ms apart; <paramref name="write"/> gets the attempt number.
+    /// Repeating must be harmless: the write's filter leaves out what an earlier, partial attempt already changed.
+    /// </summary>
+    public static async Task<T> RepeatOnTransientAsync<T>(Func<int, Task<T>> write, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write(attempt);
+            }
+            catch (Exception e) when (attempt < 4 && IsTransient(e))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>True for a duplicate key error (E11000), from a single write or a bulk write.</summary>
     public static bool IsDuplicateKey(MongoException e) => e switch
     {

@@ -65,7 +65,8 @@ internal sealed class MongoErrorReportStore : IErrorReportStore, IStoreInitializ
     }
 
     public async Task DeleteAsync(Tenant tenant, string reportId, CancellationToken cancellationToken) =>
-        await collection.DeleteManyAsync(Report(tenant, reportId), cancellationToken);
+        await MongoDatabaseProvider.RepeatOnTransientAsync(_ => collection.DeleteManyAsync(Report(tenant, reportId), cancellationToken),
+            cancellationToken);
 
     private static FilterDefinition<ErrorRowDocument> Report(Tenant tenant, string reportId) =>
         Filter.Eq(r => r.ApplicationId, tenant.ApplicationId) & Filter.Eq(r => r.CompanyId, tenant.CompanyId) &

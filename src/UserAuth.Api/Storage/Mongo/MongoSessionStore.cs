@@ -30,7 +30,6 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
         ],
         ["sid_hash_unique", "user_sessions"]);
 
-    private const int RevokeAttempts = 4;
     private static readonly FilterDefinitionBuilder<UserSession> Filter = Builders<UserSession>.Filter;
     private static readonly UpdateDefinitionBuilder<UserSession> Update = Builders<UserSession>.Update;
     private static readonly SortDefinition<UserSession> NewestFirst =
@@ -82,24 +81,14 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
     public async Task<int> RevokeAllAsync(Tenant tenant, string userId, SessionRevocation revocation, CancellationToken cancellationToken)
     {
         var filter = UserFilter(tenant, userId) & LiveFilter(revocation.At);
-        for (var attempt = 1; ; attempt++)
+        return await MongoDatabaseProvider.RepeatOnTransientAsync(async attempt =>
         {
-            try
-            {
-                var result = await collection.UpdateManyAsync(filter, Revoke(revocation), cancellationToken: cancellationToken);
-                if (attempt == 1)
-                {
-                    return (int)result.ModifiedCount;
-                }
-
-                return (int)await collection.CountDocumentsAsync(
+            var result = await collection.UpdateManyAsync(filter, Revoke(revocation), cancellationToken: cancellationToken);
+            return attempt == 1
+                ? (int)result.ModifiedCount
+                : (int)await collection.CountDocumentsAsync(
                     UserFilter(tenant, userId) & Filter.Eq(s => s.RevocationId, revocation.Id), cancellationToken: cancellationToken);
-            }
-            catch (Exception e) when (attempt < RevokeAttempts && MongoDatabaseProvider.IsTransient(e))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
-            }
-        }
+        }, cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> FindIdsByRevocationAsync(Tenant tenant, string userId, string revocationId,
@@ -131,18 +120,8 @@ internal sealed class MongoSessionStore : ISessionStore, IStoreInitializer
 
         // Not a retryable write either; repeating it is harmless (it deletes by id what is still there and expired).
         var ids = found.Select(IdOf).ToList();
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                var result = await collection.DeleteManyAsync(Filter.In(s => s.Id, ids) & expired, cancellationToken);
-                return (int)result.DeletedCount;
-            }
-            catch (Exception e) when (attempt < RevokeAttempts && MongoDatabaseProvider.IsTransient(e))
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), cancellationToken);
-            }
-        }
+        return await MongoDatabaseProvider.RepeatOnTransientAsync(async _ =>
+            (int)(await collection.DeleteManyAsync(Filter.In(s => s.Id, ids) & expired, cancellationToken)).DeletedCount, cancellationToken);
     }
 
     private static string IdOf(BsonDocument document) => document["_id"].AsObjectId.ToString();

@@ -171,7 +171,9 @@ internal sealed class MongoUserGroupStore : IUserGroupStore, IStoreInitializer
     {
         if (userIds.Count > 0)
         {
-            await members.DeleteManyAsync(MemberFilter(tenant, uid) & Members.In(m => m.UserId, userIds), cancellationToken);
+            await MongoDatabaseProvider.RepeatOnTransientAsync(
+                _ => members.DeleteManyAsync(MemberFilter(tenant, uid) & Members.In(m => m.UserId, userIds), cancellationToken),
+                cancellationToken);
         }
     }
 
