@@ -1,6 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using UserAuth.Api.Common;
@@ -16,7 +21,7 @@ namespace UserAuth.Benchmarks;
 /// (<see cref="IAttributeStore.UpsertValuesAsync"/>) in batches, so terms and hashes are what the service writes. The
 /// seeded host is shared by every case of the run (seeding 1M values takes minutes) and removed when the process exits.
 /// </summary>
-[Config(typeof(BenchConfig))]
+[Config(typeof(AttributeBenchConfig))]
 [MemoryDiagnoser]
 [BenchmarkCategory("attributes")]
 public class AttributeQueryBenchmarks
@@ -213,4 +218,20 @@ public class AttributeQueryBenchmarks
         CreatedAt = DateTime.UtcNow,
         UpdatedAt = DateTime.UtcNow,
     };
+}
+
+/// <summary><see cref="BenchConfig"/>'s job with room for seeding a million values in the first case's set-up (an hour).</summary>
+public sealed class AttributeBenchConfig : ManualConfig
+{
+    public AttributeBenchConfig()
+    {
+        AddJob(Job.Default
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromHours(1), logOutput: true))
+            .WithWarmupCount(2)
+            .WithIterationCount(5)
+            .WithId("InProcess-2w5i"));
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median);
+        AddColumn(CategoriesColumn.Default);
+    }
 }

@@ -462,15 +462,7 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        BindTenant(command, tenant);
-        var arms = filter.Conditions.Select((c, i) => Arm(command, c, i)).ToList();
-        var matched = string.Join(filter.MatchAll ? "\nINTERSECT\n" : "\nUNION\n", arms);
-        var among = "";
-        if (filter.UserIds is not null)
-        {
-            among = $" WHERE user_id IN ({SqliteDatabase.Placeholders("$among", filter.UserIds.Count)})";
-            SqliteDatabase.BindList(command, "$among", filter.UserIds);
-        }
+        var (matched, among) = MatchedSql(command, tenant, filter);
 
         command.CommandText = $"""
             WITH matched(user_id) AS ({matched})
@@ -497,6 +489,25 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
         }
 
         return (ids, total);
+    }
+
+    /// <summary>
+    /// The matching user ids as a compound SELECT (one arm per condition, INTERSECT for and, UNION for or) and the
+    /// WHERE that narrows them to the given users; binds the parameters on <paramref name="command"/>.
+    /// </summary>
+    internal static (string Matched, string Among) MatchedSql(SqliteCommand command, Tenant tenant, StoreFilter filter)
+    {
+        BindTenant(command, tenant);
+        var arms = filter.Conditions.Select((c, i) => Arm(command, c, i)).ToList();
+        var matched = string.Join(filter.MatchAll ? "\nINTERSECT\n" : "\nUNION\n", arms);
+        var among = "";
+        if (filter.UserIds is not null)
+        {
+            among = $" WHERE user_id IN ({SqliteDatabase.Placeholders("$among", filter.UserIds.Count)})";
+            SqliteDatabase.BindList(command, "$among", filter.UserIds);
+        }
+
+        return (matched, among);
     }
 
     /// <summary>One condition as a SELECT of user ids, on the term index of its definition.</summary>
