@@ -32,13 +32,17 @@ public sealed class SqliteAttributeQueryPlanTests(SqliteApiFixture fixture)
     {
         var kind = Enum.Parse<TermKind>(kindName);
         var match = Enum.Parse<TermMatch>(matchName);
+        // Ten operands: with them (and no statistics) SQLite once chose an index in user_id order over the whole application.
         var condition = new StoreCondition(Ids.New(), kind, match, negated,
-            kind == TermKind.Number ? [] : ["a", "b"], kind == TermKind.Number ? [1, 2] : []);
+            kind == TermKind.Number ? [] : Enumerable.Range(0, 10).Select(i => $"v{i}").ToList(), kind == TermKind.Number ? [1, 2] : []);
         var other = new StoreCondition(Ids.New(), TermKind.Number, TermMatch.Gt, false, [], [5]);
         foreach (var filter in new[] { new StoreFilter(true, [condition]), new StoreFilter(false, [condition, other]), new StoreFilter(true, [condition, other], [Ids.New()]) })
         {
             var plan = await PlanAsync(filter);
             Assert.DoesNotContain(plan, line => line.Contains("SCAN user_attribute", StringComparison.Ordinal));
+            // Every read of a table searches by application, company and definition.
+            Assert.All(plan.Where(line => line.Contains(" user_attribute", StringComparison.Ordinal)),
+                line => Assert.Contains("definition_id=?", line, StringComparison.Ordinal));
             Assert.Contains(plan, line => line.Contains("USING", StringComparison.Ordinal) && line.Contains("INDEX", StringComparison.Ordinal));
         }
     }

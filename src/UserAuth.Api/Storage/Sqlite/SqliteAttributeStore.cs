@@ -547,13 +547,15 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
             command.Parameters.AddWithValue(p + "end", condition.Text[0] + PrefixEnd);
         }
 
+        // INDEXED BY: without statistics the planner may prefer an index in user_id order (for DISTINCT / ORDER BY) and
+        // read the whole application; a condition always starts from its definition's term index.
         var terms = $"""
-            SELECT user_id FROM user_attribute_terms
+            SELECT user_id FROM user_attribute_terms INDEXED BY ix_attribute_terms_{column[..column.IndexOf('_', StringComparison.Ordinal)]}
             WHERE {TenantWhere} AND definition_id = {p}d AND {predicate} AND hidden = 0
             """;
         return condition.Negated
-            ? $"SELECT user_id FROM (SELECT user_id FROM user_attributes WHERE {TenantWhere} AND definition_id = {p}d AND hidden = 0 " +
-              $"EXCEPT SELECT user_id FROM ({terms}))"
+            ? $"SELECT user_id FROM (SELECT user_id FROM user_attributes INDEXED BY ix_user_attributes_definition_visible " +
+              $"WHERE {TenantWhere} AND definition_id = {p}d AND hidden = 0 EXCEPT SELECT user_id FROM ({terms}))"
             : $"SELECT DISTINCT user_id FROM ({terms})";
     }
 
