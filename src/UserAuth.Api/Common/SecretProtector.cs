@@ -15,11 +15,20 @@ internal sealed class SecretsOptions
     public const string InvalidKeyMessage =
         "Secrets:EncryptionKey must be base64 of exactly 32 bytes (e.g. `openssl rand -base64 32`).";
 
+    public const string InvalidPreviousKeyMessage =
+        "Secrets:PreviousEncryptionKeys must each be base64 of exactly 32 bytes.";
+
     /// <summary>
     /// Base64 of 32 random bytes (<c>openssl rand -base64 32</c>); every instance must share it. Empty is allowed in
     /// Development and Testing only, where a fixed development key is used instead.
     /// </summary>
     public string EncryptionKey { get; set; } = "";
+
+    /// <summary>
+    /// Older keys (same form) that still decrypt what they encrypted, for key rotation: new values are always encrypted
+    /// with <see cref="EncryptionKey"/>; a value written under an older key is re-encrypted when it is next saved.
+    /// </summary>
+    public List<string> PreviousEncryptionKeys { get; set; } = [];
 
     /// <summary>The key's bytes, or null when it is not base64 of exactly 32 bytes.</summary>
     public static byte[]? Decode(string? key)
@@ -56,6 +65,7 @@ internal sealed class SecretProtector
         SHA256.HashData(Encoding.UTF8.GetBytes("UserAuth development-only secrets key; never use in production"));
 
     private readonly byte[] key;
+    private readonly byte[][] previousKeys;
 
     public SecretProtector(IOptions<SecretsOptions> options, IHostEnvironment environment, ILogger<SecretProtector> logger)
     {
@@ -77,6 +87,10 @@ internal sealed class SecretProtector
         {
             key = SecretsOptions.Decode(configured) ?? throw new InvalidOperationException(SecretsOptions.InvalidKeyMessage);
         }
+
+        previousKeys = options.Value.PreviousEncryptionKeys
+            .Select(k => SecretsOptions.Decode(k) ?? throw new InvalidOperationException(SecretsOptions.InvalidPreviousKeyMessage))
+            .ToArray();
     }
 
     public string Protect(string plaintext)
@@ -115,9 +129,20 @@ internal sealed class SecretProtector
 
         var cipherLength = input.Length - NonceBytes - TagBytes;
         var plain = new byte[cipherLength];
-        using var aes = new AesGcm(key, TagBytes);
-        aes.Decrypt(input.AsSpan(0, NonceBytes), input.AsSpan(NonceBytes, cipherLength),
-            input.AsSpan(NonceBytes + cipherLength, TagBytes), plain);
-        return Encoding.UTF8.GetString(plain);
+        // The current key first, then the previous ones (rotation): GCM's tag tells which key encrypted the value.
+        for (var i = 0; ; i++)
+        {
+            using var aes = new AesGcm(i == 0 ? key : previousKeys[i - 1], TagBytes);
+            try
+            {
+                aes.Decrypt(input.AsSpan(0, NonceBytes), input.AsSpan(NonceBytes, cipherLength),
+                    input.AsSpan(NonceBytes + cipherLength, TagBytes), plain);
+                return Encoding.UTF8.GetString(plain);
+            }
+            catch (AuthenticationTagMismatchException) when (i < previousKeys.Length)
+            {
+                // not this key; try the next older one
+            }
+        }
     }
 }

@@ -15,6 +15,8 @@ internal static class AuthExtensions
             .ValidateDataAnnotations()
             .Validate(o => o.SigningKeyBytes.Length >= 32,
                 "Auth:SigningKey must be set to at least 32 bytes (set Auth__SigningKey); every instance must share it.")
+            .Validate(o => o.PreviousSigningKeys.All(k => System.Text.Encoding.UTF8.GetByteCount(k) >= 32),
+                "Auth:PreviousSigningKeys must each be at least 32 bytes.")
             .ValidateOnStart();
 
         builder.Services.AddHttpContextAccessor();
@@ -34,7 +36,11 @@ internal static class AuthExtensions
                 {
                     ValidIssuer = settings.Issuer,
                     ValidAudience = settings.Audience,
-                    IssuerSigningKey = new SymmetricSecurityKey(settings.SigningKeyBytes),
+                    // The current key and any older ones still accepted during a rotation.
+                    IssuerSigningKeys = settings.PreviousSigningKeys
+                        .Select(k => new SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(k)))
+                        .Prepend(new SymmetricSecurityKey(settings.SigningKeyBytes))
+                        .ToList(),
                     ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
                     ClockSkew = TimeSpan.FromSeconds(30),
                     NameClaimType = TokenClaims.ClientId,

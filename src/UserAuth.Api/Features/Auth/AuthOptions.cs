@@ -10,6 +10,12 @@ internal sealed class AuthOptions
     /// <summary>HMAC-SHA256 key shared by every instance, so a token verifies on all of them. At least 32 bytes.</summary>
     public string SigningKey { get; set; } = "";
 
+    /// <summary>
+    /// Older signing keys whose tokens still verify, for key rotation: tokens are always signed with
+    /// <see cref="SigningKey"/>; drop an old key once the tokens it signed have expired (TokenLifetimeSeconds).
+    /// </summary>
+    public List<string> PreviousSigningKeys { get; set; } = [];
+
     public string Issuer { get; set; } = "userauth";
 
     public string Audience { get; set; } = "userauth-platform";

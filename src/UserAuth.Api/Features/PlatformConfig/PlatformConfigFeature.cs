@@ -19,6 +19,7 @@ internal static class PlatformConfigFeature
                 SecretsOptions.MissingKeyMessage)
             .Validate(o => string.IsNullOrWhiteSpace(o.EncryptionKey) || SecretsOptions.Decode(o.EncryptionKey) is not null,
                 SecretsOptions.InvalidKeyMessage)
+            .Validate(o => o.PreviousEncryptionKeys.All(k => SecretsOptions.Decode(k) is not null), SecretsOptions.InvalidPreviousKeyMessage)
             .ValidateOnStart();
         builder.Services.TryAddSingleton<SecretProtector>();
 
