@@ -60,7 +60,7 @@ BASIC=$(printf '%s:%s' "$CLIENT" "$SECRET" | base64 -w0)
 tree() { local p=$1; echo "$p"; for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do tree "$c"; done; }
 cpu_ticks() { local s=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $s; }
 rss_peak_kb() { local s=0 p v; for p in "$@"; do v=$(awk '/VmHWM/{print $2}' "/proc/$p/status" 2>/dev/null); s=$((s + ${v:-0})); done; echo $s; }
-reset_peak() { local p; for p in "$@"; do echo 5 >"/proc/$p/clear_refs" 2>/dev/null; done; }
+reset_peak() { local p; for p in "$@"; do { echo 5 >"/proc/$p/clear_refs"; } 2>/dev/null; done; }
 TCK=$(getconf CLK_TCK)
 
 # run_wrk SYSTEM SIZE OP CONC PIDS... : one wrk run, one JSON line in results.jsonl

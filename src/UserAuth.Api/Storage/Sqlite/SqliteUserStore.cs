@@ -300,12 +300,27 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         var keyArm = keys is null
             ? null
             : $"SELECT rowid FROM users WHERE id IN ({keys}) AND +company_id = $company AND +application_id = $application AND +listed = 1";
-        var matching = $"rowid IN ({string.Join(" UNION ", (keyArm is null ? [] : new[] { keyArm }).Concat(prefixArms))})";
-        await using var count = Command(connection, transaction, $"SELECT COUNT(*) FROM users WHERE {matching};");
-        Bind(count);
-        var total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
-        // Broad: an arm reached its limit, so the total is only a lower bound (still more than the limit).
+        var union = string.Join(" UNION ", (keyArm is null ? [] : new[] { keyArm }).Concat(prefixArms));
+        var matching = $"rowid IN ({union})";
+        long total = 0;
+        if (prefixArms.Count > 0)
+        {
+            // The largest prefix arm, each read up to the limit on its covering index.
+            await using var probe = Command(connection, transaction,
+                $"SELECT MAX({string.Join(", ", prefixArms.Select(arm => $"(SELECT COUNT(*) FROM ({arm}))"))});");
+            Bind(probe);
+            total = (long)(await probe.ExecuteScalarAsync(cancellationToken))!;
+        }
+
+        // Broad: an arm reached its limit; its count (listed users only) is a lower bound of the total.
         var broad = total > CustomerFilter.BroadCountLimit;
+        if (!broad)
+        {
+            // At most a few thousand rowids: counted on the rowids themselves, no user row is read.
+            await using var count = Command(connection, transaction, $"SELECT COUNT(*) FROM ({union});");
+            Bind(count);
+            total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        }
 
         if (!broad)
         {
