@@ -79,8 +79,10 @@ internal static class ErrorHandlingExtensions
         builder.Services.AddProblemDetails();
         builder.Services.Configure<MvcOptions>(options => options.Filters.Add<ResponseWriting>());
         // Bodies are small JSON documents; anything larger is refused before it is read (413).
-        builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = builder.Configuration.GetValue<long?>("Limits:MaxRequestBodyBytes") ?? 1024 * 1024);
+        builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
+            .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((kestrel, limits) =>
+                kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
         builder.Services.PostConfigure<ApiBehaviorOptions>(options =>
         {
             // 404/405/415 from MVC carry no ProblemDetails body: the status code pages write the common error body.

@@ -12,9 +12,11 @@ internal static class LoggingExtensions
     /// </summary>
     public static WebApplicationBuilder AddUserAuthLogging(this WebApplicationBuilder builder)
     {
-        var json = builder.Configuration.GetValue("Logging:Json", !builder.Environment.IsDevelopment());
+        builder.Services.AddOptions<LogOutputOptions>().BindConfiguration(LogOutputOptions.Section).ValidateOnStart();
         builder.Services.AddSerilog((services, configuration) =>
         {
+            var json = services.GetRequiredService<Microsoft.Extensions.Options.IOptions<LogOutputOptions>>().Value.Json
+                       ?? !builder.Environment.IsDevelopment();
             configuration
                 .ReadFrom.Configuration(builder.Configuration)
                 .ReadFrom.Services(services)

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 using UserAuth.Api.Hosting;
 using UserAuth.Api.Storage.Mongo;
 using UserAuth.Api.Storage.Sqlite;
@@ -27,7 +28,7 @@ internal static class AuthFeature
                 context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
                 _ => new FixedWindowRateLimiterOptions
                 {
-                    PermitLimit = builder.Configuration.GetValue("Auth:TokenRequestsPerMinute", 60),
+                    PermitLimit = context.RequestServices.GetRequiredService<IOptions<AuthOptions>>().Value.TokenRequestsPerMinute,
                     Window = TimeSpan.FromMinutes(1),
                     QueueLimit = 0,
                 }));

@@ -23,6 +23,10 @@ internal sealed class AuthOptions
     [Range(60, 86_400)]
     public int TokenLifetimeSeconds { get; set; } = 3600;
 
+    /// <summary>Token requests one address may make per minute; then 429.</summary>
+    [Range(1, int.MaxValue)]
+    public int TokenRequestsPerMinute { get; set; } = 60;
+
     /// <summary>Clients created or updated at start-up (the first client needs no database console).</summary>
     public List<BootstrapClient> BootstrapClients { get; set; } = [];
 

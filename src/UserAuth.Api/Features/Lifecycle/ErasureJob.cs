@@ -8,6 +8,11 @@ internal sealed class ErasureJob(ErasureService erasure, IOptions<ErasureOptions
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.ErasureJobEnabled)
+        {
+            return;
+        }
+
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.ErasureIntervalSeconds));
         do
         {

@@ -8,10 +8,7 @@ internal static class LifecycleFeature
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<LifecycleService>();
         builder.Services.AddSingleton<ErasureService>();
-        if (builder.Configuration.GetValue("Lifecycle:ErasureJobEnabled", true))
-        {
-            builder.Services.AddHostedService<ErasureJob>();
-        }
+        builder.Services.AddHostedService<ErasureJob>();
 
         return builder;
     }
