@@ -72,7 +72,8 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
         fixture.SkipOnEmulator("enforce unique indexes");
         var first = NewUser(email: "same@example.com");
         await Store.InsertAsync(first, None);
-        await Assert.ThrowsAsync<IdentityTakenException>(() => Store.InsertAsync(NewUser(email: "same@example.com"), None));
+        var taken = await Assert.ThrowsAsync<IdentityTakenException>(() => Store.InsertAsync(NewUser(email: "same@example.com"), None));
+        Assert.Equal(IdentityKeys.Email("same@example.com"), taken.Key);
 
         var second = NewUser();
         await Store.InsertAsync(second, None);
@@ -80,7 +81,8 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
         second.Username = first.Username;
         second.Version++;
         second.RefreshDerived();
-        await Assert.ThrowsAsync<IdentityTakenException>(() => Store.ReplaceAsync(second, version, None));
+        taken = await Assert.ThrowsAsync<IdentityTakenException>(() => Store.ReplaceAsync(second, version, None));
+        Assert.Equal(IdentityKeys.Username(first.Username), taken.Key);
 
         // Another application may hold the same keys.
         await Store.InsertAsync(NewUser(username: first.Username, email: "same@example.com", where: new Tenant("1001", ApiFixture.NewApplicationId())), None);
@@ -263,3 +265,17 @@ public sealed class SqliteUserStoreContractTests(SqliteApiFixture fixture) : Use
 
 [Collection(MongoCollection.Name)]
 public sealed class MongoUserStoreContractTests(MongoApiFixture fixture) : UserStoreContractTests(fixture);
+
+/// <summary>The MongoDB adapter reads the taken key from the server's duplicate key error (no second query).</summary>
+public sealed class MongoDuplicateKeyTests
+{
+    [Fact]
+    public void The_taken_identity_key_is_read_from_the_duplicate_key_error()
+    {
+        var error = new MongoDB.Driver.MongoException(
+            "E11000 duplicate key error collection: userauth.users index: identity_keys_unique_v2 dup key: " +
+            "{ application_id: \"65a000000000000000000001\", company_id: \"1001\", identity_keys: \"e:ada\\\"q@example.com\" }");
+        Assert.Equal("e:ada\"q@example.com", UserAuth.Api.Storage.Mongo.MongoUserStore.TakenKey(error));
+        Assert.Null(UserAuth.Api.Storage.Mongo.MongoUserStore.TakenKey(new MongoDB.Driver.MongoException("E11000 duplicate key error")));
+    }
+}

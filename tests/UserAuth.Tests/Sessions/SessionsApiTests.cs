@@ -443,7 +443,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
         {
             change(u);
             return true;
-        }, ConflictFields.Update, Ct);
+        }, Ct);
 }
 
 [Collection(SqliteCollection.Name)]

@@ -63,8 +63,8 @@ internal interface IUserStore
     Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken);
 }
 
-/// <summary>A write lost to a unique identity key.</summary>
-internal sealed class IdentityTakenException(string? key = null) : Exception("An identity key is held by another user.")
+/// <summary>A write lost to a unique identity key; <see cref="Key"/> names it (null only when the server did not say).</summary>
+internal sealed class IdentityTakenException(string? key) : Exception("An identity key is held by another user.")
 {
     public string? Key { get; } = key;
 }

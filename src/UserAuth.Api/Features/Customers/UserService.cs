@@ -48,7 +48,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
     }
 
     public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUserRequestSchema request, CancellationToken cancellationToken) =>
-        MutateAsync(tenant, userId, user =>
+        MutateAsync(tenant, userId.ToLowerInvariant(), null, user =>
         {
             if (user.State != UserState.Live)
             {
@@ -115,7 +115,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
 
             // No write (and no new version) when nothing changes.
             return !Profile.Of(user).SameAs(before);
-        }, ConflictFields.Update, cancellationToken);
+        }, cancellationToken);
 
     public async Task<User> GetAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
     {
@@ -128,13 +128,22 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
     /// Loads, changes and conditionally writes a user, retrying when a concurrent write won, so no write is lost.
     /// <paramref name="change"/> returns false to leave the user as it is.
     /// </summary>
-    public async Task<User> MutateAsync(Tenant tenant, string userId, Func<User, bool> change, ConflictFields fields,
+    public Task<User> MutateAsync(Tenant tenant, string userId, Func<User, bool> change, CancellationToken cancellationToken) =>
+        MutateAsync(tenant, userId.ToLowerInvariant(), null, change, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="MutateAsync(Tenant, string, Func{User, bool}, CancellationToken)"/>, starting from a user the caller has
+    /// just loaded (no second read); a retry after a lost race reads it again.
+    /// </summary>
+    public Task<User> MutateAsync(Tenant tenant, User loaded, Func<User, bool> change, CancellationToken cancellationToken) =>
+        MutateAsync(tenant, loaded.Id, loaded, change, cancellationToken);
+
+    private async Task<User> MutateAsync(Tenant tenant, string id, User? loaded, Func<User, bool> change,
         CancellationToken cancellationToken)
     {
-        var id = userId.ToLowerInvariant();
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
-            var user = await store.FindByIdAsync(tenant, id, cancellationToken);
+            var user = attempt == 0 && loaded is not null ? loaded : await store.FindByIdAsync(tenant, id, cancellationToken);
             if (user is null || user.State == UserState.Erased)
             {
                 throw UserNotFound();
@@ -159,7 +168,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             user.RefreshDerived();
             if (user.IdentityKeys.Any(k => !oldKeys.Contains(k)))
             {
-                await EnsureKeysFreeAsync(tenant, user, fields, cancellationToken);
+                await EnsureKeysFreeAsync(tenant, user, ConflictFields.Update, cancellationToken);
             }
 
             try
@@ -176,7 +185,7 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             }
             catch (IdentityTakenException e)
             {
-                throw await ConflictForAsync(tenant, user, e.Key, fields, cancellationToken);
+                throw await ConflictForAsync(tenant, user, e.Key, ConflictFields.Update, cancellationToken);
             }
 
             await Task.Delay(Random.Shared.Next(1, 5 * (attempt + 1)), cancellationToken);
@@ -250,31 +259,29 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
 
     private async Task EnsureKeysFreeAsync(Tenant tenant, User user, ConflictFields fields, CancellationToken cancellationToken)
     {
-        var holders = await store.FindByKeysAsync(tenant, user.IdentityKeys, 10, cancellationToken);
-        var taken = holders.Where(h => h.Id != user.Id)
-            .SelectMany(h => h.IdentityKeys)
-            .FirstOrDefault(k => user.IdentityKeys.Contains(k));
-        if (taken is not null)
+        if (await TakenKeyAsync(tenant, user, cancellationToken) is { } taken)
         {
             throw Conflict(taken, fields);
         }
     }
 
+    /// <summary>One of the user's identity keys that another user of the application holds, or null.</summary>
+    private async Task<string?> TakenKeyAsync(Tenant tenant, User user, CancellationToken cancellationToken)
+    {
+        var holders = await store.FindByKeysAsync(tenant, user.IdentityKeys, 10, cancellationToken);
+        return holders.Where(h => h.Id != user.Id)
+            .SelectMany(h => h.IdentityKeys)
+            .FirstOrDefault(k => user.IdentityKeys.Contains(k));
+    }
+
+    /// <summary>
+    /// The 409 for a write the store refused: the adapters name the taken key; only when one cannot (a server whose
+    /// error does not say) is the holder looked up.
+    /// </summary>
     private async Task<ConflictException> ConflictForAsync(Tenant tenant, User user, string? key, ConflictFields fields,
         CancellationToken cancellationToken)
     {
-        if (key is null)
-        {
-            try
-            {
-                await EnsureKeysFreeAsync(tenant, user, fields, cancellationToken);
-            }
-            catch (ConflictException e)
-            {
-                return e;
-            }
-        }
-
+        key ??= await TakenKeyAsync(tenant, user, cancellationToken);
         return Conflict(key ?? IdentityKeys.Username(user.Username), fields);
     }
 
@@ -333,7 +340,7 @@ internal sealed record Profile(
     }
 }
 
-/// <summary>Which request's field names a conflict is reported with.</summary>
+/// <summary>Which request's field names a conflict is reported with: createUser's or updateUser's.</summary>
 internal enum ConflictFields
 {
     Create,

@@ -24,7 +24,7 @@ internal sealed class ErasureService(IUserStore store, UserService users, TimePr
         {
             try
             {
-                var user = await users.MutateAsync(new Tenant(due.CompanyId, due.ApplicationId), due.Id, user =>
+                var user = await users.MutateAsync(new Tenant(due.CompanyId, due.ApplicationId), due, user =>
                 {
                     if (user.State != UserState.Deleted || user.DeleteOn > now)
                     {
@@ -33,7 +33,7 @@ internal sealed class ErasureService(IUserStore store, UserService users, TimePr
 
                     Erase(user, now);
                     return true;
-                }, ConflictFields.Update, cancellationToken);
+                }, cancellationToken);
                 erased += user.State == UserState.Erased ? 1 : 0;
             }
             catch (NotFoundException)

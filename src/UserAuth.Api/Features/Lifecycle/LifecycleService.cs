@@ -47,7 +47,7 @@ internal sealed class LifecycleService(
         var revoked = 0;
         foreach (var id in ids)
         {
-            await users.MutateAsync(tenant, id, user =>
+            await users.MutateAsync(tenant, found[id], user =>
             {
                 if (user.State != UserState.Live)
                 {
@@ -62,7 +62,7 @@ internal sealed class LifecycleService(
                 user.Active = !block;
                 user.Timeline.Add(Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason));
                 return true;
-            }, ConflictFields.Update, cancellationToken);
+            }, cancellationToken);
 
             if (block)
             {
@@ -91,7 +91,7 @@ internal sealed class LifecycleService(
             user.State = UserState.Archived;
             user.Timeline.Add(Event("archived", "Account archived", reason));
             return true;
-        }, ConflictFields.Update, cancellationToken);
+        }, cancellationToken);
 
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason ?? "archived", actor, cancellationToken);
         logger.LogInformation("Archived user {UserId}; revoked {Sessions} sessions", user.Id, revoked);
@@ -119,7 +119,7 @@ internal sealed class LifecycleService(
             user.DeleteOn = now.AddDays(days);
             user.Timeline.Add(Event("deleted", "Account deletion requested", reason));
             return true;
-        }, ConflictFields.Update, cancellationToken);
+        }, cancellationToken);
 
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason, actor, cancellationToken);
         logger.LogInformation("Deleted user {UserId} (restorable until {DeleteOn}); revoked {Sessions} sessions",
@@ -136,7 +136,7 @@ internal sealed class LifecycleService(
             throw WindowPassed();
         }
 
-        await users.MutateAsync(tenant, existing.Id, user =>
+        await users.MutateAsync(tenant, existing, user =>
         {
             if (user.State == UserState.Erased || (user.State == UserState.Deleted && clock.UtcNowMs() > user.DeleteOn))
             {
@@ -153,7 +153,7 @@ internal sealed class LifecycleService(
             user.DeleteOn = null;
             user.Timeline.Add(Event("restored", "Account deletion cancelled", reason));
             return true;
-        }, ConflictFields.Update, cancellationToken);
+        }, cancellationToken);
         logger.LogInformation("Restored user {UserId}", existing.Id);
     }
 

@@ -12,7 +12,7 @@ namespace UserAuth.Api.Storage.Mongo;
 /// among live and deleted users. Every lookup by key carries the index's filter (<c>$type: "string"</c>) beside the
 /// <c>$in</c>: the planner uses a partial index only for queries that imply its filter, and <c>$in</c> alone does not.
 /// </summary>
-internal sealed class MongoUserStore : IUserStore, IStoreInitializer
+internal sealed partial class MongoUserStore : IUserStore, IStoreInitializer
 {
     public static readonly MongoCollectionLayout Layout = new(
         "users",
@@ -71,7 +71,7 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
         }
         catch (MongoException e) when (MongoDatabaseProvider.IsDuplicateKey(e))
         {
-            throw new IdentityTakenException();
+            throw new IdentityTakenException(TakenKey(e));
         }
 
         await counts.AddAsync(TenantOf(user), null, user.State, cancellationToken);
@@ -98,7 +98,7 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
         }
         catch (MongoException e) when (MongoDatabaseProvider.IsDuplicateKey(e))
         {
-            throw new IdentityTakenException();
+            throw new IdentityTakenException(TakenKey(e));
         }
     }
 
@@ -207,4 +207,18 @@ internal sealed class MongoUserStore : IUserStore, IStoreInitializer
             { "$in", new BsonArray(keys) },
             { "$type", "string" },
         }));
+
+    /// <summary>
+    /// The identity key a duplicate key error names (<c>... dup key: { application_id: "…", company_id: "…",
+    /// identity_keys: "e:ada@example.com" }</c>), or null when the message does not hold it.
+    /// </summary>
+    internal static string? TakenKey(MongoException e)
+    {
+        var message = e is MongoWriteException w ? w.WriteError?.Message ?? e.Message : e.Message;
+        var match = DupKey().Match(message);
+        return match.Success ? System.Text.RegularExpressions.Regex.Unescape(match.Groups[1].Value) : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"identity_keys: ""((?:[^""\\]|\\.)*)""")]
+    private static partial System.Text.RegularExpressions.Regex DupKey();
 }

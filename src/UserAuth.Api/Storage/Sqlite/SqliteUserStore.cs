@@ -130,7 +130,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         }
         catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
         {
-            throw new IdentityTakenException();
+            throw new IdentityTakenException(null);
         }
     }
 
@@ -166,7 +166,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         }
         catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
         {
-            throw new IdentityTakenException();
+            throw new IdentityTakenException(null);
         }
     }
 
@@ -429,7 +429,14 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
             command.Parameters.AddWithValue("$application", user.ApplicationId);
             command.Parameters.AddWithValue("$key", key);
             command.Parameters.AddWithValue("$user", user.Id);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            try
+            {
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+            catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
+            {
+                throw new IdentityTakenException(key);
+            }
         }
     }
 
