@@ -52,17 +52,19 @@ describe('token endpoint', () => {
     assert.match(r.headers.get('content-type') ?? '', /application\/json/);
   });
 
-  it('lets the client renew with grant_type=refresh_token when it issues a refresh_token', async (t) => {
+  it('issues no refresh_token: the client arms no renewal, a refresh_token grant is refused, credentials give a new token', async () => {
     const config = newConfig();
     const tok = await clientToken(config);
-    if (!tok.refresh_token) {
-      t.skip('the service issues no refresh_token (allowed: it is optional)');
-      return;
-    }
-    giveToken(config, tok);
-    const renewed = await config.oauthClient.renewAccessToken();
-    assertTokenResponse(renewed);
-    assert.equal(config.oauthClient.token, renewed.access_token);
+    assertTokenResponse(tok);
+    assert.ok(!('refresh_token' in tok), `no refresh_token is issued: ${JSON.stringify(tok)}`);
+    config.oauthClient.setToken(tok);
+    assert.ok(!config.oauthClient.retryOAuthTokenTimer, 'without a refresh_token the client must not arm its renew timer');
+    const refused = await fetchToken({ grantType: 'refresh_token' });
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.json.code, 'unsupported_grant_type', refused.text);
+    const again = await clientToken(config);
+    assertTokenResponse(again);
+    giveToken(config, again);
     const user = new PlatformClient(config).application(newAppId()).user;
     await ok({ user, version: 1 }, 'getCustomers', {});
   });

@@ -384,7 +384,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         {
             u.State = UserState.Erased;
             return true;
-        }, ConflictFields.Update, CancellationToken.None);
+        }, CancellationToken.None);
         Assert.Empty((await store.ListValuesOfUserAsync(tenant, user, 0, 10, CancellationToken.None)).Items);
         Assert.False(await store.HasValuesAsync(tenant, Id(definition), CancellationToken.None));
     }

@@ -1,11 +1,13 @@
 using System.Text.Json;
-using UserAuth.Api.Common;
 using UserAuth.Api.Features.Auth;
 
 namespace UserAuth.Api.Storage.Sqlite;
 
 internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClientStore, IStoreInitializer
 {
+    /// <summary>How this store keeps its documents in <c>doc</c> (see <see cref="SqliteDocumentJson"/>).</summary>
+    private static readonly JsonSerializerOptions DocJson = SqliteDocumentJson.Create();
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -25,7 +27,7 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
         command.CommandText = "SELECT doc FROM api_clients WHERE client_id = $id;";
         command.Parameters.AddWithValue("$id", clientId);
         var doc = await command.ExecuteScalarAsync(cancellationToken) as string;
-        return doc is null ? null : JsonSerializer.Deserialize<ApiClient>(doc, JsonDefaults.Options);
+        return doc is null ? null : JsonSerializer.Deserialize<ApiClient>(doc, DocJson);
     }
 
     public async Task UpsertAsync(ApiClient client, CancellationToken cancellationToken)
@@ -37,7 +39,7 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
         {
             command.Parameters.AddWithValue("$id", client.ClientId);
             command.Parameters.AddWithValue("$company", client.CompanyId);
-            command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(client, JsonDefaults.Options));
+            command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(client, DocJson));
         }, cancellationToken);
     }
 }

@@ -11,6 +11,9 @@ namespace UserAuth.Api.Storage.Sqlite;
 /// </summary>
 internal sealed class SqlitePlatformConfigStore(SqliteDatabase database) : IPlatformConfigStore, IStoreInitializer
 {
+    /// <summary>How this store keeps its documents in <c>doc</c> (see <see cref="SqliteDocumentJson"/>).</summary>
+    private static readonly JsonSerializerOptions DocJson = SqliteDocumentJson.Create();
+
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -32,7 +35,7 @@ internal sealed class SqlitePlatformConfigStore(SqliteDatabase database) : IPlat
         command.CommandText = "SELECT doc FROM platform_configs WHERE company_id = $company AND application_id = $application;";
         BindTenant(command, tenant);
         var doc = await command.ExecuteScalarAsync(cancellationToken) as string;
-        return doc is null ? null : JsonSerializer.Deserialize<PlatformConfigDocument>(doc, JsonDefaults.Options);
+        return doc is null ? null : JsonSerializer.Deserialize<PlatformConfigDocument>(doc, DocJson);
     }
 
     public async Task<StoredLoginSettings?> FindLoginSettingsAsync(Tenant tenant, CancellationToken cancellationToken)
@@ -53,7 +56,7 @@ internal sealed class SqlitePlatformConfigStore(SqliteDatabase database) : IPlat
         var defaults = new PlatformConfigDocument();
         var session = reader.IsDBNull(0)
             ? defaults.SessionConfig
-            : JsonSerializer.Deserialize<SessionSettings>(reader.GetString(0), JsonDefaults.Options) ?? defaults.SessionConfig;
+            : JsonSerializer.Deserialize<SessionSettings>(reader.GetString(0), DocJson) ?? defaults.SessionConfig;
         var deleteAccountDay = reader.IsDBNull(1) ? defaults.DeleteAccountDay : reader.GetInt32(1);
         return new StoredLoginSettings(session, deleteAccountDay);
     }
@@ -85,7 +88,7 @@ internal sealed class SqlitePlatformConfigStore(SqliteDatabase database) : IPlat
     {
         BindTenant(command, new Tenant(config.CompanyId, config.ApplicationId));
         command.Parameters.AddWithValue("$version", config.Version);
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(config, JsonDefaults.Options));
+        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(config, DocJson));
     }
 
     private static void BindTenant(SqliteCommand command, Tenant tenant)

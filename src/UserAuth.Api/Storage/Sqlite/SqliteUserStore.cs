@@ -11,6 +11,9 @@ namespace UserAuth.Api.Storage.Sqlite;
 /// </summary>
 internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries boundaries) : IUserStore, IStoreInitializer
 {
+    /// <summary>How this store keeps its documents in <c>doc</c> (see <see cref="SqliteDocumentJson"/>).</summary>
+    private static readonly JsonSerializerOptions DocJson = SqliteDocumentJson.Create();
+
     private static readonly string[] PrefixColumns = ["username_lc", "first_name_lc", "last_name_lc"];
     private const string Columns = "id, company_id, application_id, state, listed, created_at, username_lc, first_name_lc, last_name_lc, delete_on, version, doc";
 
@@ -399,7 +402,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            users.Add(JsonSerializer.Deserialize<User>(reader.GetString(0), JsonDefaults.Options)!);
+            users.Add(JsonSerializer.Deserialize<User>(reader.GetString(0), DocJson)!);
         }
 
         return users;
@@ -454,7 +457,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         command.Parameters.AddWithValue("$delete_on",
             user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : DBNull.Value);
         command.Parameters.AddWithValue("$version", user.Version);
-        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(user, JsonDefaults.Options));
+        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(user, DocJson));
     }
 
     private static void BindTenant(SqliteCommand command, Tenant tenant)
