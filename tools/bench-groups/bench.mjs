@@ -108,11 +108,31 @@ const seconds = (Date.now() - started) / 1000;
 clearInterval(sampler);
 server.close();
 const members = await call('GET', `${PREFIX}/user_group/${group.uid}/users?page_size=1`);
+
+// 4. the group's read queries, over HTTP (median of 30 calls each, ms)
+async function median(path) {
+  const times = [];
+  for (let i = 0; i < 30; i++) {
+    const t = process.hrtime.bigint();
+    await call('GET', path);
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(times[15] * 10) / 10;
+}
+const someUser = (await call('GET', `${PREFIX}/user_group/${group.uid}/users?page_size=1&page_no=7`)).items[0].user_id;
+const queries_ms = {
+  getUserGroupById: await median(`${PREFIX}/user_group/${group.uid}`),
+  getUserGroups_name: await median(`${PREFIX}/user_group?name=BEN&page_size=10`),
+  members_first_page: await median(`${PREFIX}/user_group/${group.uid}/users?page_size=100`),
+  members_page_10: await median(`${PREFIX}/user_group/${group.uid}/users?page_size=100&page_no=10`),
+  groups_of_user: await median(`${PREFIX}/user_group/user/${someUser}`),
+};
 const expectedErrors = Math.floor(ROWS / ERROR_EVERY);
 console.log(JSON.stringify({
   rows: ROWS, users: USERS, status: done.status, seconds, rows_per_second: Math.round(ROWS / seconds),
   rss_before_mb: Math.round(before), rss_peak_mb: Math.round(peak), rss_growth_mb: Math.round(peak - before),
-  error_count: done.error?.count ?? 0, expected_error_count: expectedErrors, members: members.page.item_total, killed,
+  error_count: done.error?.count ?? 0, expected_error_count: expectedErrors, members: members.page.item_total, killed, queries_ms,
 }));
 if (done.status !== 'completed' || (done.error?.count ?? 0) !== expectedErrors || members.page.item_total !== USERS) {
   console.error('unexpected result');

@@ -214,6 +214,8 @@ public abstract class GroupsApiTests(ApiFixture fixture) : IAsyncLifetime
         Assert.Equal("Renamed", patched.GetProperty("name").GetString());
         var done = await WaitDoneAsync(http, P, uid);
         Assert.Equal(1, done.GetProperty("error").GetProperty("count").GetInt64());
+        var firstReport = done.GetProperty("error").GetProperty("file_url").GetString()!;
+        Assert.Contains("no live user", await ReportAsync(http, firstReport));
         Assert.Equal(new[] { a.Id, b.Id }.Order(), (await MembersAsync(http, P, uid)).Order());
 
         await (await http.PatchAsync($"{P}/user_group/{uid}", Http.Json(new
@@ -224,6 +226,8 @@ public abstract class GroupsApiTests(ApiFixture fixture) : IAsyncLifetime
         done = await WaitDoneAsync(http, P, uid);
         Assert.False(done.TryGetProperty("error", out _));
         Assert.Equal([a.Id], await MembersAsync(http, P, uid));
+        // The previous run's error report went with it.
+        await http.GetJsonAsync(firstReport, HttpStatusCode.NotFound);
     }
 
     [Fact]

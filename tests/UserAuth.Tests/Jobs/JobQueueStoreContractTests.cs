@@ -32,7 +32,14 @@ public abstract class JobStoresContractTests(ApiFixture fixture)
         }
     }
 
-    private static DateTime Now => new(DateTime.UtcNow.Ticks - DateTime.UtcNow.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+    private static DateTime Now
+    {
+        get
+        {
+            var now = DateTime.UtcNow;
+            return new DateTime(now.Ticks - now.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
+        }
+    }
 
     private async Task<QueuedJob> EnqueueAsync(string subject, DateTime at)
     {
@@ -82,6 +89,9 @@ public abstract class JobStoresContractTests(ApiFixture fixture)
         var second = await EnqueueAsync("second", now.AddSeconds(-5));
         var first = await EnqueueAsync("first", now.AddSeconds(-10));
         Assert.Null(await Queue.ClaimAsync(["another_kind"], "a", now, now.AddSeconds(30), None));
+        var stats = await Queue.StatsAsync([kind, "another_kind"], None);
+        Assert.Equal((3L, now.AddSeconds(-10)), stats[kind]);
+        Assert.False(stats.ContainsKey("another_kind"));
         Assert.Equal(first.Id, (await Queue.ClaimAsync([kind], "a", now, now.AddSeconds(300), None))?.Id);
         Assert.Equal(second.Id, (await Queue.ClaimAsync([kind], "a", now, now.AddSeconds(300), None))?.Id);
         Assert.Null(await Queue.ClaimAsync([kind], "a", now, now.AddSeconds(300), None));

@@ -23,6 +23,10 @@ internal interface IJobQueueStore
     /// <summary>Gives a job back to be retried at <paramref name="retryAt"/>, keeping its checkpoint.</summary>
     Task<bool> ReleaseAsync(string jobId, string owner, DateTime retryAt, string? error, CancellationToken cancellationToken);
 
+    /// <summary>Per kind: how many jobs are queued (waiting or running) and when the oldest was queued.</summary>
+    Task<IReadOnlyDictionary<string, (long Depth, DateTime OldestEnqueuedAt)>> StatsAsync(IReadOnlyCollection<string> kinds,
+        CancellationToken cancellationToken);
+
     /// <summary>The queued jobs of a subject (tests and status).</summary>
     Task<IReadOnlyList<QueuedJob>> FindBySubjectAsync(string kind, Tenant tenant, string subjectId, CancellationToken cancellationToken);
 }

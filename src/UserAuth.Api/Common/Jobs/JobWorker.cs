@@ -92,6 +92,7 @@ internal sealed class JobWorker(
     IEnumerable<IJobHandler> handlers,
     JobSignal signal,
     IOptions<JobOptions> options,
+    ServiceMetrics metrics,
     TimeProvider clock,
     ILogger<JobWorker> logger) : BackgroundService
 {
@@ -121,6 +122,7 @@ internal sealed class JobWorker(
             {
                 if (!await RunOneAsync(stoppingToken))
                 {
+                    await ReportQueuesAsync(stoppingToken);
                     await signal.WaitAsync(poll, stoppingToken);
                 }
             }
@@ -140,6 +142,18 @@ internal sealed class JobWorker(
                     return;
                 }
             }
+        }
+    }
+
+    /// <summary>Reports each kind's queue depth and oldest job to the metrics (queue name = the job kind).</summary>
+    private async Task ReportQueuesAsync(CancellationToken cancellationToken)
+    {
+        var stats = await queue.StatsAsync(byKind.Keys, cancellationToken);
+        var now = clock.UtcNowMs();
+        foreach (var kind in byKind.Keys)
+        {
+            var (depth, oldest) = stats.TryGetValue(kind, out var found) ? found : (0, now);
+            metrics.ReportJobQueue(kind, depth, now - oldest);
         }
     }
 

@@ -156,14 +156,8 @@ internal sealed record UserGroupMember(string UserId);
 internal sealed record UserGroupMembersResponse(List<UserGroupMember> Items, PageInfo Page);
 
 /// <summary>getUserGroups' query string.</summary>
-internal sealed record UserGroupsQuery
+internal sealed record UserGroupsQuery : PagedQuery
 {
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_no")]
-    public int? PageNo { get; init; }
-
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_size")]
-    public int? PageSize { get; init; }
-
     [Microsoft.AspNetCore.Mvc.FromQuery(Name = "name")]
     public string? Name { get; init; }
 
@@ -178,11 +172,4 @@ internal sealed record UserGroupsQuery
 }
 
 /// <summary>A page of a membership listing.</summary>
-internal sealed record MembershipQuery
-{
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_no")]
-    public int? PageNo { get; init; }
-
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_size")]
-    public int? PageSize { get; init; }
-}
+internal sealed record MembershipQuery : PagedQuery;

@@ -14,6 +14,7 @@ namespace UserAuth.Api.Features.Groups;
 internal sealed class UserGroupService(
     IUserGroupStore store,
     IUserStore users,
+    IErrorReportStore reports,
     JobScheduler jobs,
     IOptions<JobOptions> jobOptions,
     TimeProvider clock)
@@ -65,6 +66,7 @@ internal sealed class UserGroupService(
         {
             var group = await GetAsync(tenant, uid, cancellationToken);
             var expected = group.Version;
+            var previousReport = group.ErrorReportId;
             var memberChange = change.FileUrl is not null || change.UserData is not null;
             if (change.Type is not null && change.Type != group.Type && GroupTypes.All.Contains(change.Type))
             {
@@ -123,6 +125,12 @@ internal sealed class UserGroupService(
             group.ModifiedAt = clock.UtcNowMs();
             if (await store.ReplaceAsync(group, expected, cancellationToken))
             {
+                if (memberChange && previousReport is not null)
+                {
+                    // The last run's report is replaced by the new run's.
+                    await reports.DeleteAsync(tenant, previousReport, cancellationToken);
+                }
+
                 return group;
             }
 

@@ -33,7 +33,7 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     [ProducesResponseType(typeof(UserGroupListResponseSchema), StatusCodes.Status200OK)]
     public async Task<UserGroupListResponseSchema> GetUserGroups([FromQuery] UserGroupsQuery query, CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(query.PageNo, query.PageSize);
+        var page = query.Page();
         var filter = new GroupFilter(
             string.IsNullOrWhiteSpace(query.Name) ? null : query.Name.Trim().ToLowerInvariant(),
             string.IsNullOrEmpty(query.Type) ? null : query.Type,
@@ -107,7 +107,7 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     public async Task<UserGroupMembersResponse> GetUserGroupMembers(GroupRoute route, [FromQuery] MembershipQuery query,
         CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(query.PageNo, query.PageSize);
+        var page = query.Page();
         var group = await groups.GetAsync(Tenant, route.Uid, cancellationToken);
         var (ids, total) = await membership.MembersAsync(group, page, cancellationToken);
         return new UserGroupMembersResponse(ids.Select(id => new UserGroupMember(id)).ToList(), PageInfo.For(page, total));
@@ -122,11 +122,11 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserGroupListResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public async Task<UserGroupListResponseSchema> GetUserGroupsOfUser([FromRoute(Name = "user_id")] string userId,
-        [FromQuery] MembershipQuery query, CancellationToken cancellationToken)
+    public async Task<UserGroupListResponseSchema> GetUserGroupsOfUser(UserRoute route, [FromQuery] MembershipQuery query,
+        CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(query.PageNo, query.PageSize);
-        var all = await membership.GroupsOfUserAsync(Tenant, Ids.Require(userId, "user_id"), cancellationToken);
+        var page = query.Page();
+        var all = await membership.GroupsOfUserAsync(Tenant, route.Id, cancellationToken);
         return new UserGroupListResponseSchema(all.Skip(page.Skip).Take(page.PageSize).Select(Wire).ToList(),
             PageInfo.For(page, all.Count));
     }

@@ -126,8 +126,7 @@ internal sealed class UserGroupsQueryValidator : AbstractValidator<UserGroupsQue
 {
     public UserGroupsQueryValidator()
     {
-        RuleFor(x => x.PageNo).InclusiveBetween(1, PageRequest.MaxPageNo).OverridePropertyName("page_no");
-        RuleFor(x => x.PageSize).GreaterThanOrEqualTo(1).OverridePropertyName("page_size");
+        Include(new PagedQueryValidator());
         RuleFor(x => x.Name).MaximumLength(GroupRules.MaxName);
         RuleFor(x => x.Type).Must(t => t is null || t.Length == 0 || GroupTypes.All.Contains(t))
             .WithMessage($"must be one of {string.Join(", ", GroupTypes.All)}");
@@ -139,11 +138,7 @@ internal sealed class UserGroupsQueryValidator : AbstractValidator<UserGroupsQue
 
 internal sealed class MembershipQueryValidator : AbstractValidator<MembershipQuery>
 {
-    public MembershipQueryValidator()
-    {
-        RuleFor(x => x.PageNo).InclusiveBetween(1, PageRequest.MaxPageNo).OverridePropertyName("page_no");
-        RuleFor(x => x.PageSize).GreaterThanOrEqualTo(1).OverridePropertyName("page_size");
-    }
+    public MembershipQueryValidator() => Include(new PagedQueryValidator());
 }
 
 /// <summary>The <c>group_id</c> of a path: the group's uid, a positive number.</summary>
@@ -162,5 +157,22 @@ internal sealed class GroupRouteValidator : AbstractValidator<GroupRoute>
         RuleFor(x => x.GroupId).Must(g => long.TryParse(g, System.Globalization.NumberStyles.None,
                 System.Globalization.CultureInfo.InvariantCulture, out var uid) && uid >= 1)
             .WithMessage("must be a group's uid (a positive number)").OverridePropertyName("group_id");
+    }
+}
+
+/// <summary>The <c>user_id</c> of a path.</summary>
+internal sealed record UserRoute
+{
+    [Microsoft.AspNetCore.Mvc.FromRoute(Name = "user_id")]
+    public string? UserId { get; init; }
+
+    public string Id => UserId!.ToLowerInvariant();
+}
+
+internal sealed class UserRouteValidator : AbstractValidator<UserRoute>
+{
+    public UserRouteValidator()
+    {
+        RuleFor(x => x.UserId).Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id").OverridePropertyName("user_id");
     }
 }

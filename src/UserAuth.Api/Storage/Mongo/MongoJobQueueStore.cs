@@ -80,6 +80,16 @@ internal sealed class MongoJobQueueStore : IJobQueueStore, IStoreInitializer
         return result.MatchedCount == 1;
     }
 
+    public async Task<IReadOnlyDictionary<string, (long Depth, DateTime OldestEnqueuedAt)>> StatsAsync(IReadOnlyCollection<string> kinds,
+        CancellationToken cancellationToken)
+    {
+        var groups = await collection.Aggregate()
+            .Match(Filter.In(j => j.Kind, kinds))
+            .Group(j => j.Kind, g => new { Kind = g.Key, Depth = g.LongCount(), Oldest = g.Min(j => j.EnqueuedAt) })
+            .ToListAsync(cancellationToken);
+        return groups.ToDictionary(g => g.Kind, g => (g.Depth, DateTime.SpecifyKind(g.Oldest, DateTimeKind.Utc)));
+    }
+
     public async Task<IReadOnlyList<QueuedJob>> FindBySubjectAsync(string kind, Tenant tenant, string subjectId,
         CancellationToken cancellationToken)
     {

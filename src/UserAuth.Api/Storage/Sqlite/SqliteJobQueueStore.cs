@@ -116,6 +116,26 @@ internal sealed class SqliteJobQueueStore(SqliteDatabase database) : IJobQueueSt
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    public async Task<IReadOnlyDictionary<string, (long Depth, DateTime OldestEnqueuedAt)>> StatsAsync(IReadOnlyCollection<string> kinds,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT kind, COUNT(*), MIN(enqueued_at) FROM job_queue
+            WHERE kind IN ({SqliteDatabase.Placeholders("$k", kinds.Count)}) GROUP BY kind;
+            """;
+        SqliteDatabase.BindList(command, "$k", kinds);
+        var stats = new Dictionary<string, (long, DateTime)>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            stats[reader.GetString(0)] = (reader.GetInt64(1), SqliteDates.Parse(reader.GetString(2)));
+        }
+
+        return stats;
+    }
+
     public async Task<IReadOnlyList<QueuedJob>> FindBySubjectAsync(string kind, Tenant tenant, string subjectId,
         CancellationToken cancellationToken)
     {
