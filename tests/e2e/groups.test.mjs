@@ -185,3 +185,50 @@ describe('updateUserGroupPartially', () => {
     assert.match(done.error.reason, /HTTP 404/);
   });
 });
+
+describe('createUserGroup with conditions', () => {
+  it('a conditional group lists the users whose attributes match, read at once', async () => {
+    const c = await makeClient();
+    const token = await mainAccessToken();
+    const prefix = USER_PREFIX(COMPANY_ID, c.appId);
+    const define = async (type) => {
+      const r = await raw('POST', `${prefix}/user_attribute/definition`, { token, body: { name: `e2e ${type}`, slug: `e2e_${type}_${hex24().slice(0, 6)}`, type } });
+      assert.equal(r.status, 200, r.text);
+      return r.json._id;
+    };
+    const set = async (definitionId, userId, value) => {
+      const r = await raw('PUT', `${prefix}/user_attribute/definition/${definitionId}/user/${userId}`, { token, body: { attribute: { value } } });
+      assert.equal(r.status, 200, r.text);
+    };
+    const tier = await define('string');
+    const age = await define('number');
+    const a = await createUser(c);
+    const b = await createUser(c);
+    await set(tier, a.user._id, 'gold');
+    await set(age, a.user._id, 41);
+    await set(tier, b.user._id, 'gold');
+    await set(age, b.user._id, 25);
+
+    const g = await ok(c, 'createUserGroup', {
+      body: {
+        name: 'gold over 30', description: 'e2e', type: 'conditional',
+        conditions: [
+          { user_attribute_definition_id: tier, type: 'eq', value: 'gold' },
+          { user_attribute_definition_id: age, type: 'gt', value: '30' },
+        ],
+      },
+    });
+    assert.equal(g.type, 'conditional');
+    assert.equal(g.status, 'completed');
+    assert.deepEqual(g.conditions.map((x) => x.value), ['gold', '30']);
+    assert.deepEqual(await members(c, g.uid), [a.user._id]);
+
+    await set(age, b.user._id, 35);
+    assert.deepEqual(await members(c, g.uid), [a.user._id, b.user._id].sort());
+    const listed = await ok(c, 'getUserGroups', { type: 'conditional' });
+    assert.deepEqual(listed.items.map((x) => x.uid), [g.uid]);
+    await fails(c, 'createUserGroup', {
+      body: { name: 'n', description: 'd', conditions: [{ user_attribute_definition_id: hex24(), type: 'eq', value: 'x' }] },
+    }, 400);
+  });
+});

@@ -80,13 +80,19 @@ internal sealed record PartialUserGroupUpdateSchema
 /// <summary>Conditions: a condition as answered.</summary>
 internal sealed record Conditions(string UserAttributeDefinitionId, string Type, string Value)
 {
+    /// <summary>The operand as the reference's string: a list as <c>a,b</c>, a number or boolean as its text.</summary>
     public static Conditions From(GroupCondition condition)
     {
         using var document = JsonDocument.Parse(condition.Value);
-        var value = document.RootElement;
-        return new Conditions(condition.UserAttributeDefinitionId, condition.Type,
-            value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText());
+        return new Conditions(condition.UserAttributeDefinitionId, condition.Type, Text(document.RootElement));
     }
+
+    private static string Text(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => value.GetString()!,
+        JsonValueKind.Array => string.Join(",", value.EnumerateArray().Select(Text)),
+        _ => value.GetRawText(),
+    };
 }
 
 /// <summary>UserResponseErrorSchema: the bad rows of the last run and where their report is; <c>reason</c> when the run failed.</summary>
