@@ -186,7 +186,7 @@ internal sealed class MongoUserGroupStore : IUserGroupStore, IStoreInitializer
             .Sort(Builders<MemberDocument>.Sort.Ascending(m => m.UserId))
             .AppendStage<BsonDocument>(new BsonDocument("$lookup", new BsonDocument
             {
-                { "from", "users" },
+                { "from", MongoUserStore.Layout.Collection },
                 { "localField", "user_id" },
                 { "foreignField", "_id" },
                 { "as", "user" },
