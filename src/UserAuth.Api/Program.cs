@@ -1,5 +1,6 @@
 using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Auth;
+using UserAuth.Api.Features.BulkJobs;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.Groups;
 using UserAuth.Api.Features.Lifecycle;
@@ -23,7 +24,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthSessions()
     .AddUserAuthLifecycle()
     .AddUserAuthGroups()
-    .AddUserAuthAttributes();
+    .AddUserAuthAttributes()
+    .AddUserAuthBulkJobs();
 
 var app = builder.Build();
 

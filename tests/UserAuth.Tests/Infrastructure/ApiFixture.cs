@@ -24,6 +24,9 @@ public abstract class ApiFixture : IAsyncLifetime
 
     public IServiceProvider Services => Factory.Services;
 
+    /// <summary>The settings of this fixture's store, for hosts of its own that a test starts over the same store.</summary>
+    public IReadOnlyDictionary<string, string?> StoreSettings { get; private set; } = new Dictionary<string, string?>();
+
     protected abstract Task<Dictionary<string, string?>?> StoreSettingsAsync();
 
     public virtual async ValueTask InitializeAsync()
@@ -33,6 +36,8 @@ public abstract class ApiFixture : IAsyncLifetime
         {
             return;
         }
+
+        StoreSettings = store;
 
         var settings = ApiFactory.BaseSettings();
         foreach (var (key, value) in store)
@@ -222,6 +227,7 @@ public sealed class MongoApiFixture : ApiFixture
             ["Storage:Provider"] = "MongoDb",
             ["Storage:MongoDb:ConnectionString"] = ConnectionString,
             ["Storage:MongoDb:Database"] = database,
+            ["BulkJobs:Directory"] = Path.Combine(Path.GetTempPath(), database + "-jobs"),
         };
     }
 

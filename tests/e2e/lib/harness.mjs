@@ -246,6 +246,11 @@ const RESPONSE_MODEL = {
   updateUserAttributes: 'BulkUserAttribute',
   filterUsersByAttributes: 'UserAttributeFiltered',
   deleteUserAttributesInBulk: 'SuccessMessage',
+  bulkImportStoreFrontUsers: 'BulkActionModel',
+  createBulkExportUsers: 'BulkActionModel',
+  getUsersJobByJobId: 'BulkActionModel',
+  getBulkImportUsersList: 'BulkActionPaginationSchema',
+  getBulkExportUsersList: 'BulkActionPaginationSchema',
 };
 
 function strictValidate(model, name, data, label) {

@@ -59,6 +59,20 @@ internal interface IUserStore
     Task<IReadOnlyList<User>> FindByKeysAsync(Tenant tenant, IReadOnlyCollection<string> keys, int limit,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Inserts a batch of new users in one write (one transaction in SQLite, one unordered bulk write in MongoDB) and
+    /// returns the ids of those not written because an identity key is held by another user. A user whose id is
+    /// already stored is left as it is and not reported: a batch written again after a crash writes nothing twice.
+    /// </summary>
+    Task<IReadOnlyList<string>> InsertManyAsync(IReadOnlyList<User> users, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Users in <paramref name="state"/> created in [<paramref name="from"/>, <paramref name="to"/>], oldest first by
+    /// (created_at, id), after the keyset cursor <paramref name="after"/>: pages that neither skip nor repeat a user.
+    /// </summary>
+    Task<IReadOnlyList<User>> ListByCreationAsync(Tenant tenant, UserState state, DateTime? from, DateTime to,
+        (DateTime CreatedAt, string Id)? after, int take, CancellationToken cancellationToken);
+
     /// <summary>Deleted users whose restore window ended before <paramref name="now"/>.</summary>
     Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken);
 }

@@ -18,6 +18,25 @@ internal sealed partial class Identifiers(IOptions<CustomerOptions> options)
     /// <summary>Any common format: <c>+91 98765 43210</c>, <c>098765-43210</c>, <c>(987) 654 3210</c>, <c>919876543210</c>.</summary>
     public NormalizedPhone? ParsePhone(string? raw, string? countryCode = null)
     {
+        // A request's phone is parsed by its validator and again when the user is built, on the same thread:
+        // the last answer per thread saves the second (costly) libphonenumber parse.
+        if (lastPhone is { } last && ReferenceEquals(last.Owner, this) && ReferenceEquals(last.Raw, raw) && last.CountryCode == countryCode)
+        {
+            return last.Result;
+        }
+
+        var result = Parse(raw, countryCode);
+        lastPhone = new LastPhone(this, raw, countryCode, result);
+        return result;
+    }
+
+    [ThreadStatic]
+    private static LastPhone? lastPhone;
+
+    private sealed record LastPhone(Identifiers Owner, string? Raw, string? CountryCode, NormalizedPhone? Result);
+
+    private NormalizedPhone? Parse(string? raw, string? countryCode)
+    {
         if (string.IsNullOrWhiteSpace(raw) || raw.Length > 32 || !PhoneChars().IsMatch(raw))
         {
             return null;

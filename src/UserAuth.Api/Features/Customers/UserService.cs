@@ -11,11 +11,32 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
 
     public async Task<User> CreateAsync(Tenant tenant, CreateUserRequestSchema request, CancellationToken cancellationToken)
     {
-        var phone = identifiers.ParsePhone(request.PhoneNumber)!;
-        var now = clock.UtcNowMs();
+        var user = NewUser(tenant, request, Ids.New(), clock.UtcNowMs());
+        await EnsureKeysFreeAsync(tenant, user, ConflictFields.Create, cancellationToken);
+        try
+        {
+            await store.InsertAsync(user, cancellationToken);
+        }
+        catch (IdentityTakenException e)
+        {
+            throw await ConflictForAsync(tenant, user, e.Key, ConflictFields.Create, cancellationToken);
+        }
+
+        logger.LogInformation("Created user {UserId} in application {ApplicationId}", user.Id, tenant.ApplicationId);
+        return user;
+    }
+
+    /// <summary>
+    /// The user a valid createUser request makes (<see cref="CreateUserRequestValidator"/> has passed), not yet
+    /// stored: one place for what a new user holds, shared by createUser and bulk import.
+    /// </summary>
+    public User NewUser(Tenant tenant, CreateUserRequestSchema request, string id, DateTime now)
+    {
+        var phone = identifiers.ParsePhone(request.PhoneNumber)
+                    ?? throw new ValidationFailedException("phone_number", "is not a valid phone number");
         var user = new User
         {
-            Id = Ids.New(),
+            Id = id,
             CompanyId = tenant.CompanyId,
             ApplicationId = tenant.ApplicationId,
             Username = request.Username!.Trim(),
@@ -32,18 +53,6 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = now }],
         };
         user.RefreshDerived();
-
-        await EnsureKeysFreeAsync(tenant, user, ConflictFields.Create, cancellationToken);
-        try
-        {
-            await store.InsertAsync(user, cancellationToken);
-        }
-        catch (IdentityTakenException e)
-        {
-            throw await ConflictForAsync(tenant, user, e.Key, ConflictFields.Create, cancellationToken);
-        }
-
-        logger.LogInformation("Created user {UserId} in application {ApplicationId}", user.Id, tenant.ApplicationId);
         return user;
     }
 
@@ -221,7 +230,8 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
         return users.Where(u => u.State == UserState.Live).ToList();
     }
 
-    private CustomerFilter FilterFor(string? q)
+    /// <summary>What getCustomers' <c>q</c> (and an export's <c>search</c>) matches.</summary>
+    public CustomerFilter FilterFor(string? q)
     {
         if (string.IsNullOrWhiteSpace(q))
         {

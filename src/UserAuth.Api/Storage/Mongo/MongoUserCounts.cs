@@ -46,6 +46,17 @@ internal sealed class MongoUserCounts(IMongoDatabase database, IMongoCollection<
         await counters.UpdateOneAsync(Of(tenant), update, new UpdateOptions { IsUpsert = true }, CancellationToken.None);
     }
 
+    /// <summary><paramref name="count"/> new users in state <paramref name="to"/> (a bulk insert).</summary>
+    public async Task AddNewAsync(Tenant tenant, UserState to, long count, CancellationToken cancellationToken)
+    {
+        _ = cancellationToken;
+        if (count > 0)
+        {
+            await counters.UpdateOneAsync(Of(tenant), Builders<BsonDocument>.Update.Inc(Field(to), count).Inc("generation", 1L)
+                .CurrentDate("updated_at"), new UpdateOptions { IsUpsert = true }, CancellationToken.None);
+        }
+    }
+
     /// <summary>Listed users (live and deleted) and the listing generation.</summary>
     public async Task<(long Listed, long Generation)> ListedAsync(Tenant tenant, CancellationToken cancellationToken)
     {

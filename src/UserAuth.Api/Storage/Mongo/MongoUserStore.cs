@@ -179,6 +179,56 @@ internal sealed partial class MongoUserStore : IUserStore, IStoreInitializer
                 .Sort(Builders<User>.Sort.Descending(u => u.CreatedAt).Descending(u => u.Id))
                 .Limit(limit).ToListAsync(cancellationToken);
 
+    public async Task<IReadOnlyList<string>> InsertManyAsync(IReadOnlyList<User> users, CancellationToken cancellationToken)
+    {
+        if (users.Count == 0)
+        {
+            return [];
+        }
+
+        IReadOnlyList<string> rejected = [];
+        var notWritten = 0;
+        try
+        {
+            await collection.BulkWriteAsync(users.Select(u => new InsertOneModel<User>(u)),
+                new BulkWriteOptions { IsOrdered = false }, cancellationToken);
+        }
+        catch (MongoBulkWriteException<User> e) when (e.WriteErrors.All(w => w.Category == ServerErrorCategory.DuplicateKey))
+        {
+            // A user whose _id is stored is one this batch already wrote (a retried batch); the others lost a key.
+            notWritten = e.WriteErrors.Count;
+            var failed = e.WriteErrors.Select(w => users[w.Index].Id).ToList();
+            var stored = (await collection.Find(TenantFilter(TenantOf(users[0])) & Filter.In(u => u.Id, failed)).ToListAsync(cancellationToken))
+                .Select(u => u.Id).ToHashSet(StringComparer.Ordinal);
+            rejected = failed.Where(id => !stored.Contains(id)).ToList();
+        }
+
+        // All users of a batch are new users of one application.
+        await counts.AddNewAsync(TenantOf(users[0]), UserState.Live, users.Count - notWritten, cancellationToken);
+        return rejected;
+    }
+
+    public async Task<IReadOnlyList<User>> ListByCreationAsync(Tenant tenant, UserState state, DateTime? from, DateTime to,
+        (DateTime CreatedAt, string Id)? after, int take, CancellationToken cancellationToken)
+    {
+        // The "listing" index (company, application, state, created_at, _id) serves this keyset range.
+        var query = TenantFilter(tenant) & Filter.Eq(u => u.State, state) & Filter.Lte(u => u.CreatedAt, to);
+        if (from is { } f)
+        {
+            query &= Filter.Gte(u => u.CreatedAt, f);
+        }
+
+        if (after is { } a)
+        {
+            query &= Filter.Gt(u => u.CreatedAt, a.CreatedAt) |
+                     (Filter.Eq(u => u.CreatedAt, a.CreatedAt) & Filter.Gt(u => u.Id, a.Id));
+        }
+
+        return await collection.Find(query)
+            .Sort(Builders<User>.Sort.Ascending(u => u.CreatedAt).Ascending(u => u.Id))
+            .Limit(take).ToListAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
         await collection.Find(Filter.Eq(u => u.State, UserState.Deleted) & Filter.Lte(u => u.DeleteOn, now))
             .Sort(Builders<User>.Sort.Ascending(u => u.DeleteOn)).Limit(limit).ToListAsync(cancellationToken);

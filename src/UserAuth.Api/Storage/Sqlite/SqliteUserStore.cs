@@ -379,6 +379,120 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
             }, cancellationToken);
     }
 
+    public async Task<IReadOnlyList<string>> InsertManyAsync(IReadOnlyList<User> users, CancellationToken cancellationToken)
+    {
+        if (users.Count == 0)
+        {
+            return [];
+        }
+
+        // Fast path: the whole batch in one transaction. Keys were checked before, so a taken key is rare (a race);
+        // then the batch is written again user by user under savepoints, so only the users that lost a key are left out.
+        try
+        {
+            return await InsertBatchAsync(users, perUser: false, cancellationToken);
+        }
+        catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
+        {
+            return await InsertBatchAsync(users, perUser: true, cancellationToken);
+        }
+    }
+
+    private async Task<IReadOnlyList<string>> InsertBatchAsync(IReadOnlyList<User> users, bool perUser, CancellationToken cancellationToken)
+    {
+        var rejected = new List<string>();
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction();
+        await using var insert = Command(connection, transaction,
+            $"INSERT INTO users ({Columns}) VALUES ($id, $company, $application, $state, $listed, $created, $username, $first, $last, $delete_on, $version, $doc) ON CONFLICT (id) DO NOTHING;");
+        await using var key = Command(connection, transaction,
+            "INSERT INTO user_keys (company_id, application_id, key, user_id) VALUES ($company, $application, $key, $user);");
+        await using var savepoint = Command(connection, transaction, "SAVEPOINT one_user;");
+        await using var release = Command(connection, transaction, "RELEASE one_user;");
+        await using var rollback = Command(connection, transaction, "ROLLBACK TO one_user;");
+        var keyCompany = key.Parameters.Add("$company", SqliteType.Text);
+        var keyApplication = key.Parameters.Add("$application", SqliteType.Text);
+        var keyValue = key.Parameters.Add("$key", SqliteType.Text);
+        var keyUser = key.Parameters.Add("$user", SqliteType.Text);
+        foreach (var user in users)
+        {
+            if (perUser)
+            {
+                await savepoint.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            try
+            {
+                insert.Parameters.Clear();
+                Bind(insert, user);
+                // A user whose id is stored is one this batch already wrote (a retried batch): left as it is.
+                if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+                {
+                    foreach (var identityKey in user.IdentityKeys.Distinct())
+                    {
+                        keyCompany.Value = user.CompanyId;
+                        keyApplication.Value = user.ApplicationId;
+                        keyValue.Value = identityKey;
+                        keyUser.Value = user.Id;
+                        await key.ExecuteNonQueryAsync(cancellationToken);
+                    }
+                }
+
+                if (perUser)
+                {
+                    await release.ExecuteNonQueryAsync(cancellationToken);
+                }
+            }
+            catch (SqliteException e) when (perUser && SqliteDatabase.IsUniqueViolation(e))
+            {
+                await rollback.ExecuteNonQueryAsync(cancellationToken);
+                await release.ExecuteNonQueryAsync(cancellationToken);
+                rejected.Add(user.Id);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return rejected;
+    }
+
+    public async Task<IReadOnlyList<User>> ListByCreationAsync(Tenant tenant, UserState state, DateTime? from, DateTime to,
+        (DateTime CreatedAt, string Id)? after, int take, CancellationToken cancellationToken)
+    {
+        // Walks ix_users_listing (company, application, listed, created_at, id) backwards: a keyset range scan.
+        var where = "company_id = $company AND application_id = $application AND listed = $listed AND created_at <= $to";
+        if (from is not null)
+        {
+            where += " AND created_at >= $from";
+        }
+
+        if (after is not null)
+        {
+            where += " AND (created_at, id) > ($after_created, $after_id)";
+        }
+
+        return await QueryAsync(
+            $"SELECT doc FROM users WHERE {where} AND state = $state ORDER BY created_at, id LIMIT $take;",
+            command =>
+            {
+                BindTenant(command, tenant);
+                command.Parameters.AddWithValue("$listed", state is UserState.Live or UserState.Deleted ? 1 : 0);
+                command.Parameters.AddWithValue("$state", state.ToString().ToLowerInvariant());
+                command.Parameters.AddWithValue("$to", UtcDateTimeConverter.ToWire(to));
+                if (from is { } f)
+                {
+                    command.Parameters.AddWithValue("$from", UtcDateTimeConverter.ToWire(f));
+                }
+
+                if (after is { } a)
+                {
+                    command.Parameters.AddWithValue("$after_created", UtcDateTimeConverter.ToWire(a.CreatedAt));
+                    command.Parameters.AddWithValue("$after_id", a.Id);
+                }
+
+                command.Parameters.AddWithValue("$take", take);
+            }, cancellationToken);
+    }
+
     public async Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
         await QueryAsync("SELECT doc FROM users WHERE state = 'deleted' AND delete_on <= $now ORDER BY delete_on LIMIT $limit;",
             command =>

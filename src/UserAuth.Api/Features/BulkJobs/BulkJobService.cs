@@ -1,0 +1,241 @@
+using UserAuth.Api.Common;
+
+namespace UserAuth.Api.Features.BulkJobs;
+
+/// <summary>Creating, finding and listing jobs and opening their files; the runner does the work.</summary>
+internal sealed class BulkJobService(
+    IBulkJobStore store,
+    ImportSources sources,
+    BulkFiles files,
+    BulkJobSignal signal,
+    TimeProvider clock,
+    ILogger<BulkJobService> logger)
+{
+    public async Task<BulkJob> CreateImportAsync(Tenant tenant, string createdBy, CreateStoreFrontUsersPayload payload,
+        CancellationToken cancellationToken)
+    {
+        var format = payload.FileFormat!.Trim().ToLowerInvariant();
+        var job = NewJob(tenant, JobAction.Import, format, createdBy);
+        job.DryRun = payload.DryRun == true;
+        var link = JobLinks.Parse(payload.RelativeUrl) ?? JobLinks.Parse(payload.AbsoluteUrl);
+        if (link is { } held)
+        {
+            // A file this service keeps: copied, never downloaded from ourselves.
+            var source = held.Tenant == tenant ? await store.FindAsync(tenant, held.JobId, cancellationToken) : null;
+            if (source is null || source.FilesRemoved || (held.Kind == JobFileKind.File ? !source.HasFile : !source.HasErrorFile))
+            {
+                throw new ValidationFailedException("relative_url", "names no file this service keeps for this application");
+            }
+
+            job.FileName = source.FileName;
+            await sources.CopyAsync(job, source, held.Kind, cancellationToken);
+            job.HasFile = true;
+        }
+        else
+        {
+            // Another host's file: downloaded by the job under the FileFetch policy.
+            var uri = sources.CheckUrl(payload.AbsoluteUrl);
+            job.SourceUrl = uri.AbsoluteUri;
+            job.FileName = SafeName(Uri.UnescapeDataString(uri.Segments[^1]), $"users-import-{job.Id}.{format}");
+        }
+
+        return await InsertAsync(job, cancellationToken);
+    }
+
+    public async Task<BulkJob> CreateUploadImportAsync(Tenant tenant, string createdBy, BulkImportUploadForm form,
+        CancellationToken cancellationToken)
+    {
+        var file = form.File!;
+        var format = form.FileFormat?.Trim().ToLowerInvariant() ?? BulkJobValidators.FormatOfName(file.FileName)!;
+        var job = NewJob(tenant, JobAction.Import, format, createdBy);
+        job.FileName = SafeName(file.FileName, $"users-import-{job.Id}.{format}");
+        job.DryRun = form.DryRun == true;
+        await using (var upload = file.OpenReadStream())
+        {
+            await sources.SaveUploadAsync(job, upload, cancellationToken);
+        }
+
+        job.HasFile = true;
+        return await InsertAsync(job, cancellationToken);
+    }
+
+    public async Task<BulkJob> CreateExportAsync(Tenant tenant, string createdBy, BulkUserExportSchema body,
+        CancellationToken cancellationToken)
+    {
+        var format = body.FileFormat!.Trim().ToLowerInvariant();
+        var job = NewJob(tenant, JobAction.Export, format, createdBy);
+        job.FileName = $"users-export-{job.Id}.{format}";
+        job.SnapshotAt = job.CreatedAt;
+        job.Filter = new ExportFilter
+        {
+            Search = string.IsNullOrWhiteSpace(body.Search) ? null : body.Search.Trim(),
+            Status = string.IsNullOrWhiteSpace(body.Status) ? null : body.Status.Trim().ToLowerInvariant(),
+            CreatedFrom = body.CreatedFrom?.ToUniversalTime(),
+            CreatedTo = body.CreatedTo?.ToUniversalTime(),
+        };
+        return await InsertAsync(job, cancellationToken);
+    }
+
+    public async Task<BulkJob> GetAsync(Tenant tenant, string jobId, CancellationToken cancellationToken)
+    {
+        var id = Ids.Require(jobId, "job_id");
+        return await store.FindAsync(tenant, id, cancellationToken) ?? throw JobNotFound();
+    }
+
+    public async Task<(IReadOnlyList<BulkJob> Items, long Total, PageRequest Page)> ListAsync(Tenant tenant, string action,
+        BulkJobListQuery query, CancellationToken cancellationToken)
+    {
+        var page = PageRequest.From(query.PageNo, query.PageSize);
+        var filter = new BulkJobQuery(
+            action,
+            Blank(query.Status)?.ToLowerInvariant(),
+            Blank(query.FileFormat)?.ToLowerInvariant(),
+            BulkJobValidators.ParseDate(query.StartDate, endOfDay: false),
+            BulkJobValidators.ParseDate(query.EndDate, endOfDay: true),
+            Blank(query.Search));
+        var (items, total) = await store.ListAsync(tenant, filter, page.Skip, page.PageSize, cancellationToken);
+        return (items, total, page);
+    }
+
+    /// <summary>A job's file for download: its stream, name and content type; 404 when the job or file is gone.</summary>
+    public async Task<(Stream Content, string Name, string ContentType)> OpenFileAsync(Tenant tenant, string jobId, JobFileKind kind,
+        CancellationToken cancellationToken)
+    {
+        var job = await GetAsync(tenant, jobId, cancellationToken);
+        var exists = !job.FilesRemoved && (kind == JobFileKind.File ? job.HasFile && (job.ActionType == JobAction.Import || JobStatus.IsFinished(job.Status))
+            : job.HasErrorFile);
+        var stream = exists ? files.OpenRead(job, kind) : null;
+        if (stream is null)
+        {
+            throw new NotFoundException("This job has no such file (not written yet, or no longer kept).", "file_not_found");
+        }
+
+        if (kind == JobFileKind.Error)
+        {
+            // Only the checkpointed part: a running job may have written rows it has not committed yet.
+            return (new BoundedStream(stream, job.ErrorFileLength), $"{Path.GetFileNameWithoutExtension(job.FileName)}-errors.csv", "text/csv");
+        }
+
+        return (stream, job.FileName, job.FileFormat == JobFileFormat.Xlsx
+            ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            : "text/csv");
+    }
+
+    private BulkJob NewJob(Tenant tenant, string action, string format, string createdBy)
+    {
+        var now = clock.UtcNowMs();
+        return new BulkJob
+        {
+            Id = Ids.New(),
+            CompanyId = tenant.CompanyId,
+            ApplicationId = tenant.ApplicationId,
+            ActionType = action,
+            FileFormat = format,
+            CreatedBy = createdBy,
+            Status = JobStatus.Pending,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    private async Task<BulkJob> InsertAsync(BulkJob job, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await store.InsertAsync(job, cancellationToken);
+        }
+        catch
+        {
+            files.DeleteAll(job);
+            throw;
+        }
+
+        logger.LogInformation("Created {Action} job {JobId} in application {ApplicationId}", job.ActionType, job.Id, job.ApplicationId);
+        signal.Notify();
+        return job;
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    /// <summary>The file name's last segment, without characters that would break a header or a path.</summary>
+    private static string SafeName(string? name, string fallback)
+    {
+        var last = Path.GetFileName(name ?? "");
+        var clean = new string(last.Where(c => char.IsLetterOrDigit(c) || c is '.' or '-' or '_' or ' ').ToArray()).Trim();
+        return clean.Length is 0 or > 200 ? fallback : clean;
+    }
+
+    public static NotFoundException JobNotFound() => new("Job not found.", "job_not_found");
+
+}
+
+/// <summary>Wakes this instance's runner when a job is created here, so it does not wait for the next poll.</summary>
+internal sealed class BulkJobSignal : IDisposable
+{
+    private readonly SemaphoreSlim signal = new(0, int.MaxValue);
+
+    public void Dispose() => signal.Dispose();
+
+    public void Notify() => signal.Release();
+
+    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
+}
+
+/// <summary>A read-only view of the first <c>length</c> bytes of a stream.</summary>
+internal sealed class BoundedStream(Stream inner, long length) : Stream
+{
+    private long position;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => length;
+
+    public override long Position
+    {
+        get => position;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        var read = inner.Read(buffer[..(int)Math.Min(buffer.Length, length - position)]);
+        position += read;
+        return read;
+    }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, length - position)], cancellationToken);
+        position += read;
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+}

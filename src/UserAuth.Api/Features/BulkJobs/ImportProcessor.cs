@@ -1,0 +1,353 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
+
+namespace UserAuth.Api.Features.BulkJobs;
+
+/// <summary>
+/// Runs an import: reads the file row by row, validates each row exactly like createUser (the same validator and the
+/// same <see cref="UserService.NewUser"/>), rejects duplicates inside the file and against stored users, writes the
+/// valid rows in batches and the rejected ones to the error file, and checkpoints after every batch.
+/// <para>
+/// Exactly once: a row's user id is derived from the job id and the row's position, so a batch written again after a
+/// crash finds its users already stored (and counts them, without writing them twice); the error file is cut back to
+/// its checkpointed length; rows before the checkpoint are replayed through validation only, to rebuild the in-file
+/// duplicate index.
+/// </para>
+/// </summary>
+internal sealed class ImportProcessor(
+    IUserStore users,
+    UserService userService,
+    IValidator<CreateUserRequestSchema> validator,
+    BulkFiles files,
+    ImportSources sources,
+    IOptions<BulkJobOptions> options,
+    TimeProvider clock)
+{
+    private sealed record Row(long Index, long Number, string?[] Cells);
+
+    public async Task RunAsync(JobRun run)
+    {
+        var job = run.Job;
+        var token = run.Token;
+        if (!job.HasFile)
+        {
+            if (job.SourceUrl is null)
+            {
+                throw new BulkJobFailedException("the job's file is not available");
+            }
+
+            await sources.DownloadAsync(job, token);
+            await run.SaveAsync(j => j.HasFile = true);
+        }
+
+        var batchSize = options.Value.BatchSize;
+        var maxRows = job.SourceUrl is null ? options.Value.MaxRows : Math.Min(options.Value.MaxRows, sources.MaxFetchedRows);
+        using var reader = OpenReader(job);
+        var columns = MapHeader(reader.Header);
+        var state = new ImportState(job, columns, reader.Header.Count);
+
+        await using var errors = new CsvAppender(files.OpenAt(job, JobFileKind.Error, job.ErrorFileLength));
+        if (job.ErrorFileLength == 0)
+        {
+            errors.Write(["row", .. reader.Header, "error"]);
+        }
+
+        var resumeAfter = job.RowsDone;
+        var batch = new List<Row>(batchSize);
+        var replay = new List<Row>(batchSize);
+        var writing = Task.CompletedTask;
+        long index = 0;
+        while (reader.Read() is { } cells)
+        {
+            token.ThrowIfCancellationRequested();
+            index++;
+            if (index > maxRows)
+            {
+                throw new BulkJobFailedException($"the file holds more than {maxRows} data rows");
+            }
+
+            var row = new Row(index, index + 1, cells);
+            if (index <= resumeAfter)
+            {
+                // Committed by an earlier run: only rebuild the in-file duplicate index.
+                replay.Add(row);
+                if (replay.Count == batchSize || index == resumeAfter)
+                {
+                    Check(state, replay, run.Tenant, clock.UtcNowMs());
+                    replay.Clear();
+                }
+
+                continue;
+            }
+
+            batch.Add(row);
+            if (batch.Count == batchSize)
+            {
+                // Pipelined: this batch is validated (on every core) while the previous one is written.
+                var checkedRows = Check(state, batch, run.Tenant, clock.UtcNowMs());
+                await writing;
+                writing = WriteBatchAsync(run, state, batch, checkedRows, errors);
+                batch = new List<Row>(batchSize);
+            }
+        }
+
+        await writing;
+        if (batch.Count > 0 || job.RowsDone == 0)
+        {
+            await WriteBatchAsync(run, state, batch, Check(state, batch, run.Tenant, clock.UtcNowMs()), errors);
+        }
+    }
+
+    private IRowReader OpenReader(BulkJob job)
+    {
+        try
+        {
+            return RowReaders.Open(files.PathOf(job, JobFileKind.File), job.FileFormat);
+        }
+        catch (UnreadableFileException e)
+        {
+            throw new BulkJobFailedException(e.Message, e);
+        }
+        catch (IOException e)
+        {
+            throw new BulkJobFailedException("the job's file is no longer available", e);
+        }
+    }
+
+    /// <summary>Index of each known column in the header; a missing required column or an unknown one fails the job.</summary>
+    private static Dictionary<string, int> MapHeader(IReadOnlyList<string> header)
+    {
+        if (header.Count == 0)
+        {
+            throw new BulkJobFailedException("the file is empty: the first row must name the columns");
+        }
+
+        var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < header.Count; i++)
+        {
+            var name = header[i].ToLowerInvariant();
+            if (name.StartsWith(UserColumns.AttributePrefix, StringComparison.Ordinal))
+            {
+                throw new BulkJobFailedException(
+                    $"column '{header[i]}': attribute columns cannot be imported by this version of the service");
+            }
+
+            if (!UserColumns.Base.Contains(name))
+            {
+                throw new BulkJobFailedException(
+                    $"column '{header[i]}' is not known; the columns are {string.Join(", ", UserColumns.Base)}");
+            }
+
+            if (!map.TryAdd(name, i))
+            {
+                throw new BulkJobFailedException($"column '{header[i]}' appears twice");
+            }
+        }
+
+        var missing = UserColumns.Required.Where(r => !map.ContainsKey(r)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new BulkJobFailedException($"the header row lacks the required column(s) {string.Join(", ", missing)}");
+        }
+
+        return map;
+    }
+
+    /// <summary>State a run keeps across batches: the in-file duplicate index (64-bit hashes of identity keys → row).</summary>
+    private sealed class ImportState(BulkJob job, Dictionary<string, int> columns, int width)
+    {
+        public Dictionary<string, int> Columns { get; } = columns;
+
+        public int Width { get; } = width;
+
+        public Dictionary<ulong, long> Seen { get; } = [];
+
+        public byte[] IdPrefix { get; } = IdPrefixOf(job.Id);
+    }
+
+    /// <summary>Validates a row as a createUser request and builds its user; safe to run for many rows at once.</summary>
+    private (User? User, string? Reason) Validate(ImportState state, Row row, Tenant tenant, DateTime now)
+    {
+        if (row.Cells.Length > state.Width && row.Cells.Skip(state.Width).Any(c => c is not null))
+        {
+            return (null, $"has {row.Cells.Length} cells; the header names {state.Width} columns");
+        }
+
+        string? Cell(string column) =>
+            state.Columns.TryGetValue(column, out var i) && i < row.Cells.Length ? row.Cells[i]?.Trim() is { Length: > 0 } v ? v : null : null;
+
+        var request = new CreateUserRequestSchema
+        {
+            Username = Cell(UserColumns.Username),
+            FirstName = Cell(UserColumns.FirstName),
+            LastName = Cell(UserColumns.LastName),
+            Gender = Cell(UserColumns.Gender),
+            Email = Cell(UserColumns.Email),
+            PhoneNumber = Cell(UserColumns.PhoneNumber),
+            ExternalId = Cell(UserColumns.ExternalId),
+        };
+        var result = validator.Validate(request);
+        if (!result.IsValid)
+        {
+            return (null, string.Join("; ", result.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")));
+        }
+
+        return (userService.NewUser(tenant, request, RowUserId(state.IdPrefix, row.Index), now), null);
+    }
+
+    /// <summary>Checks a valid row against the rows before it (in file order) and records its identity keys.</summary>
+    private static (User? User, string? Reason) Admit(ImportState state, Row row, (User? User, string? Reason) validated)
+    {
+        if (validated.User is not { } user)
+        {
+            return validated;
+        }
+
+        foreach (var key in user.IdentityKeys)
+        {
+            if (state.Seen.TryGetValue(Hash(key), out var first))
+            {
+                return (null, $"{Describe(key)} repeats row {first.ToString(CultureInfo.InvariantCulture)}");
+            }
+        }
+
+        foreach (var key in user.IdentityKeys)
+        {
+            state.Seen[Hash(key)] = row.Number;
+        }
+
+        return (user, null);
+    }
+
+    /// <summary>Validates rows on every core, then admits them in file order.</summary>
+    private (User? User, string? Reason)[] Check(ImportState state, List<Row> rows, Tenant tenant, DateTime now)
+    {
+        var validated = new (User? User, string? Reason)[rows.Count];
+        Parallel.For(0, rows.Count, i => validated[i] = Validate(state, rows[i], tenant, now));
+        for (var i = 0; i < rows.Count; i++)
+        {
+            validated[i] = Admit(state, rows[i], validated[i]);
+        }
+
+        return validated;
+    }
+
+    /// <summary>Checks a batch's valid rows against stored users, writes them, appends the rejected rows, checkpoints.</summary>
+    private async Task WriteBatchAsync(JobRun run, ImportState state, List<Row> batch, (User? User, string? Reason)[] checkedRows,
+        CsvAppender errors)
+    {
+        var job = run.Job;
+        var rejected = new List<(Row Row, string Reason)>();
+        var candidates = new List<(Row Row, User User)>(batch.Count);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (checkedRows[i].User is { } user)
+            {
+                candidates.Add((batch[i], user));
+            }
+            else
+            {
+                rejected.Add((batch[i], checkedRows[i].Reason!));
+            }
+        }
+
+        // Against stored users: a key held by another user rejects the row; held by the row's own id, the row was
+        // written by an earlier run of this job (a batch retried after a crash).
+        var keys = candidates.SelectMany(c => c.User.IdentityKeys).Distinct().ToList();
+        var holders = keys.Count == 0 ? [] : await users.FindByKeysAsync(run.Tenant, keys, keys.Count, run.Token);
+        var heldBy = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var holder in holders)
+        {
+            foreach (var key in holder.IdentityKeys)
+            {
+                heldBy[key] = holder.Id;
+            }
+        }
+
+        var toWrite = new List<User>(candidates.Count);
+        long alreadyWritten = 0;
+        foreach (var (row, user) in candidates)
+        {
+            var taken = user.IdentityKeys.FirstOrDefault(k => heldBy.TryGetValue(k, out var id) && id != user.Id);
+            if (taken is not null)
+            {
+                rejected.Add((row, $"{Describe(taken)} belongs to another user"));
+            }
+            else if (user.IdentityKeys.Any(heldBy.ContainsKey))
+            {
+                alreadyWritten++;
+            }
+            else
+            {
+                toWrite.Add(user);
+            }
+        }
+
+        if (!job.DryRun && toWrite.Count > 0)
+        {
+            var lost = (await users.InsertManyAsync(toWrite, run.Token)).ToHashSet(StringComparer.Ordinal);
+            if (lost.Count > 0)
+            {
+                foreach (var (row, user) in candidates.Where(c => lost.Contains(c.User.Id)))
+                {
+                    rejected.Add((row, "an identity of this row (username, email or phone number) was taken by another user meanwhile"));
+                }
+            }
+
+            toWrite.RemoveAll(u => lost.Contains(u.Id));
+        }
+
+        foreach (var (row, reason) in rejected.OrderBy(r => r.Row.Index))
+        {
+            errors.Write([row.Number.ToString(CultureInfo.InvariantCulture), .. row.Cells.Take(state.Width), .. Enumerable.Repeat<string?>(null, Math.Max(0, state.Width - row.Cells.Length)), reason]);
+        }
+
+        var errorLength = await errors.CommitAsync();
+        var done = batch.Count == 0 ? job.RowsDone : batch[^1].Index;
+        var success = toWrite.Count + alreadyWritten;
+        await run.SaveAsync(j =>
+        {
+            j.RowsDone = done;
+            j.Total = done;
+            j.Success += success;
+            j.Error += rejected.Count;
+            j.ErrorFileLength = errorLength;
+            j.HasErrorFile = j.Error > 0;
+        });
+    }
+
+    private static string Describe(string key) => IdentityKeys.KindOf(key) switch
+    {
+        "username" => "this username",
+        "email" => "this email",
+        _ => "this phone number",
+    };
+
+    private static ulong Hash(string key) => XxHash3.HashToUInt64(MemoryMarshal.AsBytes(key.AsSpan()));
+
+    /// <summary>The first 8 bytes of a row's user id: the job's timestamp, then 4 bytes of a hash of the job id.</summary>
+    private static byte[] IdPrefixOf(string jobId)
+    {
+        var prefix = new byte[8];
+        Convert.FromHexString(jobId.AsSpan(0, 8)).CopyTo(prefix, 0);
+        SHA256.HashData(Encoding.ASCII.GetBytes(jobId)).AsSpan(0, 4).CopyTo(prefix.AsSpan(4));
+        return prefix;
+    }
+
+    /// <summary>The id of the user a row creates: the same on every run of the job, in row order.</summary>
+    private static string RowUserId(byte[] prefix, long index)
+    {
+        Span<byte> id = stackalloc byte[12];
+        prefix.CopyTo(id);
+        BinaryPrimitives.WriteUInt32BigEndian(id[8..], (uint)index);
+        return Convert.ToHexStringLower(id);
+    }
+}
