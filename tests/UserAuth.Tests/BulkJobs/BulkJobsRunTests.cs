@@ -184,6 +184,31 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_export_filtered_by_group_writes_only_its_members()
+    {
+        await using var files = await LoopbackFileServer.StartAsync();
+        await using var host = Host(FreshStore(), ("FileFetch:AllowLoopback", "true"));
+        var http = await ClientAsync(host);
+        var users = new List<(string Id, string Email, string Phone)>();
+        for (var i = 0; i < 5; i++)
+        {
+            users.Add(await Groups.GroupTestSupport.NewUserAsync(http, P));
+        }
+
+        var url = files.Serve("members.csv", "email,action\n" + $"{users[1].Email},add\n{users[3].Email},add\n");
+        var group = await http.PostJsonAsync($"{P}/user_group", new { name = "vip", description = "d", file_url = url });
+        var uid = group.GetProperty("uid").GetInt64();
+        Assert.Equal("completed", (await Groups.GroupTestSupport.WaitDoneAsync(http, P, uid)).GetProperty("status").GetString());
+
+        var job = await Bulk.WaitAsync(http, app, Id(await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv", group_id = uid })));
+        Assert.Equal((2L, 2L, 0L), Bulk.Count(job));
+        var emails = Bulk.ParseCsv(await Bulk.DownloadAsync(http, Bulk.Link(job, "file"))).Skip(1).Select(r => r[4]).ToList();
+        Assert.Equal([users[1].Email, users[3].Email], emails);
+        Http.AssertError(await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv", group_id = uid + 100 }, HttpStatusCode.BadRequest),
+            "validation_failed", "group_id");
+    }
+
+    [Fact]
     public async Task Expired_job_files_are_removed_by_the_background_pass()
     {
         await using var host = Host(FreshStore(), ("BulkJobs:FileRetentionHours", "0.0003"));

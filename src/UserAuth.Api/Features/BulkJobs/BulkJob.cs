@@ -40,7 +40,13 @@ internal sealed class ExportFilter
     public DateTime? CreatedFrom { get; set; }
 
     public DateTime? CreatedTo { get; set; }
+
+    /// <summary>Only members of this user group (its numeric uid), as membership is when each page is read.</summary>
+    public long? GroupId { get; set; }
 }
+
+/// <summary>What an import starts from: a file this service keeps (a job's link) or a URL to download.</summary>
+internal sealed record ImportRequest(string? AbsoluteUrl, string? RelativeUrl, string FileFormat, bool DryRun);
 
 /// <summary>
 /// A bulk import or export of customers, run in the background (not a wire contract). The checkpoint fields are

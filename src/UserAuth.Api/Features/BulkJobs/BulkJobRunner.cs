@@ -119,8 +119,9 @@ internal sealed class BulkJobRunner(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            // Give the lease back: another instance (or this one after a restart) resumes from the checkpoint.
-            await run.EndAsync(_ => { });
+            // Give the lease back: another instance (or this one after a restart) resumes from the checkpoint. A
+            // graceful stop (a deploy) is not a failed attempt.
+            await run.EndAsync(j => j.Attempts = Math.Max(0, j.Attempts - 1));
             logger.LogInformation("Job {JobId} paused at row {Row} for the host's stop", job.Id, job.RowsDone);
         }
         catch (Exception e)

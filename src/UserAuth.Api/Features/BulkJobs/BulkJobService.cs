@@ -1,22 +1,24 @@
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Groups;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
 /// <summary>Creating, finding and listing jobs and opening their files; the runner does the work.</summary>
 internal sealed class BulkJobService(
     IBulkJobStore store,
+    UserGroupService groups,
     ImportSources sources,
     BulkFiles files,
     BulkJobSignal signal,
     TimeProvider clock,
     ILogger<BulkJobService> logger)
 {
-    public async Task<BulkJob> CreateImportAsync(Tenant tenant, string createdBy, CreateStoreFrontUsersPayload payload,
+    public async Task<BulkJob> CreateImportAsync(Tenant tenant, string createdBy, ImportRequest payload,
         CancellationToken cancellationToken)
     {
-        var format = payload.FileFormat!.Trim().ToLowerInvariant();
+        var format = payload.FileFormat;
         var job = NewJob(tenant, JobAction.Import, format, createdBy);
-        job.DryRun = payload.DryRun == true;
+        job.DryRun = payload.DryRun;
         var link = JobLinks.Parse(payload.RelativeUrl) ?? JobLinks.Parse(payload.AbsoluteUrl);
         if (link is { } held)
         {
@@ -42,37 +44,39 @@ internal sealed class BulkJobService(
         return await InsertAsync(job, cancellationToken);
     }
 
-    public async Task<BulkJob> CreateUploadImportAsync(Tenant tenant, string createdBy, BulkImportUploadForm form,
-        CancellationToken cancellationToken)
+    /// <summary>An import of an uploaded file; <paramref name="fileFormat"/> null: from the file name's extension.</summary>
+    public async Task<BulkJob> CreateUploadImportAsync(Tenant tenant, string createdBy, Stream content, string? fileName,
+        string? fileFormat, bool dryRun, CancellationToken cancellationToken)
     {
-        var file = form.File!;
-        var format = form.FileFormat?.Trim().ToLowerInvariant() ?? BulkJobValidators.FormatOfName(file.FileName)!;
+        var format = fileFormat?.Trim().ToLowerInvariant() ?? BulkJobValidators.FormatOfName(fileName)!;
         var job = NewJob(tenant, JobAction.Import, format, createdBy);
-        job.FileName = SafeName(file.FileName, $"users-import-{job.Id}.{format}");
-        job.DryRun = form.DryRun == true;
-        await using (var upload = file.OpenReadStream())
-        {
-            await sources.SaveUploadAsync(job, upload, cancellationToken);
-        }
-
+        job.FileName = SafeName(fileName, $"users-import-{job.Id}.{format}");
+        job.DryRun = dryRun;
+        await sources.SaveUploadAsync(job, content, cancellationToken);
         job.HasFile = true;
         return await InsertAsync(job, cancellationToken);
     }
 
-    public async Task<BulkJob> CreateExportAsync(Tenant tenant, string createdBy, BulkUserExportSchema body,
+    public async Task<BulkJob> CreateExportAsync(Tenant tenant, string createdBy, string fileFormat, ExportFilter filter,
         CancellationToken cancellationToken)
     {
-        var format = body.FileFormat!.Trim().ToLowerInvariant();
+        if (filter.GroupId is { } uid)
+        {
+            try
+            {
+                await groups.GetAsync(tenant, uid, cancellationToken);
+            }
+            catch (NotFoundException)
+            {
+                throw new ValidationFailedException("group_id", "names no user group of this application");
+            }
+        }
+
+        var format = fileFormat.Trim().ToLowerInvariant();
         var job = NewJob(tenant, JobAction.Export, format, createdBy);
         job.FileName = $"users-export-{job.Id}.{format}";
         job.SnapshotAt = job.CreatedAt;
-        job.Filter = new ExportFilter
-        {
-            Search = string.IsNullOrWhiteSpace(body.Search) ? null : body.Search.Trim(),
-            Status = string.IsNullOrWhiteSpace(body.Status) ? null : body.Status.Trim().ToLowerInvariant(),
-            CreatedFrom = body.CreatedFrom?.ToUniversalTime(),
-            CreatedTo = body.CreatedTo?.ToUniversalTime(),
-        };
+        job.Filter = filter;
         return await InsertAsync(job, cancellationToken);
     }
 
@@ -82,20 +86,9 @@ internal sealed class BulkJobService(
         return await store.FindAsync(tenant, id, cancellationToken) ?? throw JobNotFound();
     }
 
-    public async Task<(IReadOnlyList<BulkJob> Items, long Total, PageRequest Page)> ListAsync(Tenant tenant, string action,
-        BulkJobListQuery query, CancellationToken cancellationToken)
-    {
-        var page = PageRequest.From(query.PageNo, query.PageSize);
-        var filter = new BulkJobQuery(
-            action,
-            Blank(query.Status)?.ToLowerInvariant(),
-            Blank(query.FileFormat)?.ToLowerInvariant(),
-            BulkJobValidators.ParseDate(query.StartDate, endOfDay: false),
-            BulkJobValidators.ParseDate(query.EndDate, endOfDay: true),
-            Blank(query.Search));
-        var (items, total) = await store.ListAsync(tenant, filter, page.Skip, page.PageSize, cancellationToken);
-        return (items, total, page);
-    }
+    public Task<(IReadOnlyList<BulkJob> Items, long Total)> ListAsync(Tenant tenant, BulkJobQuery query, PageRequest page,
+        CancellationToken cancellationToken) =>
+        store.ListAsync(tenant, query, page.Skip, page.PageSize, cancellationToken);
 
     /// <summary>A job's file for download: its stream, name and content type; 404 when the job or file is gone.</summary>
     public async Task<(Stream Content, string Name, string ContentType)> OpenFileAsync(Tenant tenant, string jobId, JobFileKind kind,
@@ -154,8 +147,6 @@ internal sealed class BulkJobService(
         signal.Notify();
         return job;
     }
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     /// <summary>The file name's last segment, without characters that would break a header or a path.</summary>
     private static string SafeName(string? name, string fallback)

@@ -21,7 +21,7 @@ internal sealed class BulkJobsController(BulkJobService jobs) : PlatformControll
     [ProducesResponseType(typeof(BulkActionModel), StatusCodes.Status200OK)]
     public async Task<BulkActionModel> BulkImportStoreFrontUsers([FromBody] CreateStoreFrontUsersPayload body,
         CancellationToken cancellationToken) =>
-        Model(await jobs.CreateImportAsync(Tenant, Caller, body, cancellationToken));
+        Model(await jobs.CreateImportAsync(Tenant, Actor, body.ToRequest(), cancellationToken));
 
     /// <summary>
     /// Import customers from an uploaded file (multipart/form-data: <c>file</c>, optional <c>file_format</c> csv|xlsx,
@@ -34,18 +34,22 @@ internal sealed class BulkJobsController(BulkJobService jobs) : PlatformControll
     [ServiceFilter(typeof(UploadLimitFilter))]
     [ProducesResponseType(typeof(BulkActionModel), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status413PayloadTooLarge)]
-    public async Task<BulkActionModel> UploadImport([FromForm] BulkImportUploadForm form, CancellationToken cancellationToken) =>
-        Model(await jobs.CreateUploadImportAsync(Tenant, Caller, form, cancellationToken));
+    public async Task<BulkActionModel> UploadImport([FromForm] BulkImportUploadForm form, CancellationToken cancellationToken)
+    {
+        await using var content = form.File!.OpenReadStream();
+        return Model(await jobs.CreateUploadImportAsync(Tenant, Actor, content, form.File.FileName, form.FileFormat, form.DryRun == true,
+            cancellationToken));
+    }
 
     /// <summary>
     /// createBulkExportUsers: export the application's customers (as they are when the job is created) to CSV or XLSX;
-    /// optional filters search, status, created_from, created_to.
+    /// optional filters search, status, created_from, created_to, group_id.
     /// </summary>
     [HttpPost("users/jobs/export")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(BulkActionModel), StatusCodes.Status200OK)]
     public async Task<BulkActionModel> CreateBulkExportUsers([FromBody] BulkUserExportSchema body, CancellationToken cancellationToken) =>
-        Model(await jobs.CreateExportAsync(Tenant, Caller, body, cancellationToken));
+        Model(await jobs.CreateExportAsync(Tenant, Actor, body.FileFormat!, body.ToFilter(), cancellationToken));
 
     /// <summary>getBulkImportUsersList: import jobs, newest first, filtered by status, dates, file_format and search.</summary>
     [HttpGet("users/jobs/import")]
@@ -89,15 +93,14 @@ internal sealed class BulkJobsController(BulkJobService jobs) : PlatformControll
     public Task<FileStreamResult> GetJobErrorFile([FromRoute(Name = "job_id")] string jobId, CancellationToken cancellationToken) =>
         FileAsync(jobId, JobFileKind.Error, cancellationToken);
 
-    private string Caller => User.FindFirst(TokenClaims.ClientId)?.Value ?? "";
-
     private string BaseUrl => $"{Request.Scheme}://{Request.Host}{Request.PathBase}";
 
     private BulkActionModel Model(BulkJob job) => BulkActionModel.From(job, BaseUrl);
 
     private async Task<BulkActionPaginationSchema> ListAsync(string action, BulkJobListQuery query, CancellationToken cancellationToken)
     {
-        var (items, total, page) = await jobs.ListAsync(Tenant, action, query, cancellationToken);
+        var page = PageRequest.From(query.PageNo, query.PageSize);
+        var (items, total) = await jobs.ListAsync(Tenant, query.ToQuery(action), page, cancellationToken);
         return new BulkActionPaginationSchema(items.Select(Model).ToList(), PageInfo.For(page, total));
     }
 

@@ -21,6 +21,8 @@ internal sealed record CreateStoreFrontUsersPayload
 
     /// <summary>Validate every row and write the error file, but write no user.</summary>
     public bool? DryRun { get; init; }
+
+    public ImportRequest ToRequest() => new(AbsoluteUrl, RelativeUrl, FileFormat!.Trim().ToLowerInvariant(), DryRun == true);
 }
 
 /// <summary>
@@ -43,6 +45,18 @@ internal sealed record BulkUserExportSchema
 
     /// <summary>Users created at or before this instant (ISO-8601).</summary>
     public DateTime? CreatedTo { get; init; }
+
+    /// <summary>Only members of this user group (its numeric uid, as in getUserGroupById).</summary>
+    public long? GroupId { get; init; }
+
+    public ExportFilter ToFilter() => new()
+    {
+        Search = string.IsNullOrWhiteSpace(Search) ? null : Search.Trim(),
+        Status = string.IsNullOrWhiteSpace(Status) ? null : Status.Trim().ToLowerInvariant(),
+        CreatedFrom = CreatedFrom?.ToUniversalTime(),
+        CreatedTo = CreatedTo?.ToUniversalTime(),
+        GroupId = GroupId,
+    };
 }
 
 /// <summary>The multipart form of the upload endpoint: the file, its format (else taken from its name) and dry_run.</summary>
@@ -84,6 +98,17 @@ internal sealed record BulkJobListQuery
 
     [FromQuery(Name = "file_format")]
     public string? FileFormat { get; init; }
+
+    /// <summary>The listing of one action's jobs this query asks for (dates as validated ISO-8601).</summary>
+    public BulkJobQuery ToQuery(string action) => new(
+        action,
+        Blank(Status)?.ToLowerInvariant(),
+        Blank(FileFormat)?.ToLowerInvariant(),
+        BulkJobValidators.ParseDate(StartDate, endOfDay: false),
+        BulkJobValidators.ParseDate(EndDate, endOfDay: true),
+        Blank(Search));
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }
 
 /// <summary>CreatedBySchema: the API client that created the job.</summary>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Features.Groups;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
@@ -9,7 +10,12 @@ namespace UserAuth.Api.Features.BulkJobs;
 /// Rows go to a CSV work file that is cut back to its checkpointed length when a run resumes; the XLSX result is
 /// written from it at the end.
 /// </summary>
-internal sealed class ExportProcessor(IUserStore users, UserService userService, BulkFiles files, IOptions<BulkJobOptions> options)
+internal sealed class ExportProcessor(
+    IUserStore users,
+    UserService userService,
+    UserGroupMembership groups,
+    BulkFiles files,
+    IOptions<BulkJobOptions> options)
 {
     public async Task RunAsync(JobRun run)
     {
@@ -49,7 +55,8 @@ internal sealed class ExportProcessor(IUserStore users, UserService userService,
                 long written = 0;
                 foreach (var user in page)
                 {
-                    if (Matches(user, filter.Status, search))
+                    if (Matches(user, filter.Status, search) &&
+                        (filter.GroupId is not { } uid || (await groups.GroupsOfUserAsync(run.Tenant, user.Id, token)).Any(g => g.Uid == uid)))
                     {
                         work.Write(Row(user));
                         written++;

@@ -85,6 +85,7 @@ internal sealed class BulkUserExportSchemaValidator : AbstractValidator<BulkUser
         RuleFor(x => x.CreatedTo)
             .Must((x, to) => x.CreatedFrom is null || to is null || x.CreatedFrom <= to)
             .WithMessage("must not be before created_from");
+        RuleFor(x => x.GroupId).GreaterThan(0).When(x => x.GroupId is not null);
     }
 }
 
