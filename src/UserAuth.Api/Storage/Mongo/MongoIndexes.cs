@@ -16,7 +16,8 @@ internal sealed record MongoIndex(
     bool Unique = false,
     BsonDocument? PartialFilter = null,
     TimeSpan? ExpireAfter = null,
-    string? NoShardKeyPrefixBecause = null);
+    string? NoShardKeyPrefixBecause = null,
+    bool Sparse = false);
 
 /// <summary>
 /// A collection's storage layout: its shard key (null: the collection stays unsharded), its indexes and the names of
@@ -95,6 +96,11 @@ internal static class MongoIndexes
             options.Unique = true;
         }
 
+        if (index.Sparse)
+        {
+            options.Sparse = true;
+        }
+
         if (index.PartialFilter is not null)
         {
             options.PartialFilterExpression = index.PartialFilter;
@@ -129,6 +135,12 @@ internal static class MongoIndexes
         if (unique != wanted.Unique)
         {
             return $"unique: {unique.ToString().ToLowerInvariant()} instead of {wanted.Unique.ToString().ToLowerInvariant()}";
+        }
+
+        var sparse = found.GetValue("sparse", false).ToBoolean();
+        if (sparse != wanted.Sparse)
+        {
+            return $"sparse: {sparse.ToString().ToLowerInvariant()} instead of {wanted.Sparse.ToString().ToLowerInvariant()}";
         }
 
         var ttl = found.TryGetValue("expireAfterSeconds", out var seconds) ? seconds.ToDouble() : (double?)null;
