@@ -174,6 +174,7 @@ try:
     os.makedirs(os.path.join(docs, "bench"), exist_ok=True)
 
     fig, ax = plt.subplots(figsize=(9, 5.5))
+    ax.set_prop_cycle(color=[plt.cm.tab20(i % 20) for i in range(40)])
     for o in ops:
         if o in ("create", "update", "session_create", "token"):
             style = "--"
@@ -194,6 +195,7 @@ try:
     plots.append(("latency-vs-size.png", "p50 latency against the number of users, per operation (log-log)"))
 
     fig, ax = plt.subplots(figsize=(9, 5.5))
+    ax.set_prop_cycle(color=[plt.cm.tab20(i % 20) for i in range(40)])
     for o in ops + peer_ops:
         system = "peer" if o.startswith("peer_") else "service"
         xs = [c for c in concs if get(system, big, o, c)]

@@ -35,7 +35,10 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
                 version INTEGER NOT NULL,
                 doc TEXT NOT NULL
             );
-            CREATE INDEX IF NOT EXISTS ix_users_listing ON users (company_id, application_id, listed, created_at DESC, id DESC);
+            DROP INDEX IF EXISTS ix_users_listing;
+            -- The listing order, with the name columns a broad q tests while walking it (no row read per entry).
+            CREATE INDEX IF NOT EXISTS ix_users_listing_names
+                ON users (company_id, application_id, listed, created_at DESC, id DESC, username_lc, first_name_lc, last_name_lc);
             DROP INDEX IF EXISTS ix_users_username;
             DROP INDEX IF EXISTS ix_users_first_name;
             DROP INDEX IF EXISTS ix_users_last_name;
@@ -340,7 +343,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         var tests = PrefixColumns.Select(column => $"({column} >= $prefix AND {column} < $prefix_end)")
             .Concat(keys is null ? [] : [$"id IN ({keys})"]);
         await using var walk = Command(connection, transaction, $"""
-            SELECT doc FROM users INDEXED BY ix_users_listing
+            SELECT doc FROM users INDEXED BY ix_users_listing_names
             WHERE company_id = $company AND application_id = $application AND listed = 1 AND ({string.Join(" OR ", tests)})
             ORDER BY created_at DESC, id DESC LIMIT $take OFFSET $skip;
             """);
