@@ -146,8 +146,9 @@ for system, op_list in (("service", ops), ("peer", peer_ops)):
                     continue
                 h = get(system, size, "health" if system == "service" else "peer_health", c)
                 ceil = f"{rps(r) / rps(h):.2f}" if h else "–"
-                cpu = r["cpu_ms"] * 1000 / max(r["wrk"]["requests"], 1)
-                w(f"| {size:,} | {c} | {fmt_n(rps(r))} | {ms(r['wrk']['p50_us']):.2f} | {ms(r['wrk']['p95_us']):.2f} | {ms(r['wrk']['p99_us']):.2f} | {errors(r)} | {ceil} | {cpu:,.0f} | {r['rss_peak_kb'] / 1024:,.0f} |")
+                # A process of the peer that ended during the run makes the sum meaningless: shown as –.
+                cpu = f"{r['cpu_ms'] * 1000 / max(r['wrk']['requests'], 1):,.0f}" if r["cpu_ms"] >= 0 else "–"
+                w(f"| {size:,} | {c} | {fmt_n(rps(r))} | {ms(r['wrk']['p50_us']):.2f} | {ms(r['wrk']['p95_us']):.2f} | {ms(r['wrk']['p99_us']):.2f} | {errors(r)} | {ceil} | {cpu} | {r['rss_peak_kb'] / 1024:,.0f} |")
         w("")
 
 # ---- BenchmarkDotNet ---------------------------------------------------------------------------------------------
