@@ -221,6 +221,22 @@ public sealed partial class OpenApiDocumentTests(SqliteApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_Swagger_example_user_is_not_the_README_curl_user()
+    {
+        // "Try it out" right after the README's createUser curl must not answer 409.
+        var document = JsonDocument.Parse(await ServedAsync()).RootElement;
+        var example = document.GetProperty("components").GetProperty("schemas").GetProperty("CreateUserRequestSchema").GetProperty("example");
+        var readme = await File.ReadAllTextAsync(Path.Combine(RepoRoot(), "README.md"));
+        var curl = ReadmeCreateUser().Match(readme);
+        Assert.True(curl.Success, "README.md has no createUser curl with a JSON body");
+        var body = JsonDocument.Parse(curl.Groups[1].Value).RootElement;
+        static string Digits(string phone) => new string(phone.Where(char.IsAsciiDigit).ToArray())[^10..];
+        Assert.NotEqual(example.GetProperty("username").GetString(), body.GetProperty("username").GetString());
+        Assert.NotEqual(example.GetProperty("email").GetString(), body.GetProperty("email").GetString());
+        Assert.NotEqual(Digits(example.GetProperty("phone_number").GetString()!), Digits(body.GetProperty("phone_number").GetString()!));
+    }
+
+    [Fact]
     public async Task Swagger_UI_keeps_the_token_across_reloads()
     {
         var http = fixture.Anonymous();
@@ -251,6 +267,9 @@ public sealed partial class OpenApiDocumentTests(SqliteApiFixture fixture)
                 $"{environment}, Swagger:Enabled={enabled}: {path} answered {(int)status}");
         }
     }
+
+    [GeneratedRegex(@"-d '(\{""username""[^']*\})'")]
+    private static partial Regex ReadmeCreateUser();
 
     [GeneratedRegex("^[a-z][a-zA-Z0-9]*$")]
     private static partial Regex CamelCase();
