@@ -14,35 +14,35 @@ internal sealed class MongoBulkJobStore : IBulkJobStore, IStoreInitializer
 {
     private static readonly FilterDefinitionBuilder<BulkJob> Filter = Builders<BulkJob>.Filter;
     private static readonly string[] Claimable = [JobStatus.Pending, JobStatus.Running];
+
+    public static readonly MongoCollectionLayout Layout = new(
+        "bulk_jobs",
+        null,
+        "Unsharded: a small collection; claiming and the file sweep look across tenants.",
+        [
+            new("listing", new BsonDocument
+            {
+                { "application_id", 1 }, { "company_id", 1 }, { "action_type", 1 }, { "created_at", -1 }, { "_id", -1 },
+            }),
+            new("claimable", new BsonDocument { { "status", 1 }, { "created_at", 1 } },
+                PartialFilter: new BsonDocument("status", new BsonDocument("$in", new BsonArray(Claimable))),
+                NoShardKeyPrefixBecause: "claiming takes the oldest pending job of any tenant"),
+            new("files_due", new BsonDocument("files_expire_at", 1), Sparse: true,
+                NoShardKeyPrefixBecause: "the file sweep looks for expired files of every tenant"),
+        ],
+        []);
+
+    private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<BulkJob> collection;
 
     public MongoBulkJobStore(MongoDatabaseProvider mongo)
     {
         MongoClassMaps.Register();
-        collection = mongo.Database.GetCollection<BulkJob>("bulk_jobs");
+        this.mongo = mongo;
+        collection = mongo.Database.GetCollection<BulkJob>(Layout.Collection);
     }
 
-    public async Task InitializeAsync(CancellationToken cancellationToken)
-    {
-        var keys = Builders<BulkJob>.IndexKeys;
-        await collection.Indexes.CreateManyAsync(
-        [
-            new CreateIndexModel<BulkJob>(
-                keys.Ascending(j => j.ApplicationId).Ascending(j => j.CompanyId).Ascending(j => j.ActionType)
-                    .Descending(j => j.CreatedAt).Descending(j => j.Id),
-                new CreateIndexOptions { Name = "listing" }),
-            new CreateIndexModel<BulkJob>(
-                keys.Ascending(j => j.Status).Ascending(j => j.CreatedAt),
-                new CreateIndexOptions<BulkJob>
-                {
-                    Name = "claimable",
-                    PartialFilterExpression = Filter.In(j => j.Status, Claimable),
-                }),
-            new CreateIndexModel<BulkJob>(
-                keys.Ascending(j => j.FilesExpireAt),
-                new CreateIndexOptions { Name = "files_due", Sparse = true }),
-        ], cancellationToken);
-    }
+    public Task InitializeAsync(CancellationToken cancellationToken) => MongoIndexes.EnsureAsync(mongo, Layout, cancellationToken);
 
     public Task InsertAsync(BulkJob job, CancellationToken cancellationToken) =>
         collection.InsertOneAsync(job, cancellationToken: cancellationToken);

@@ -183,6 +183,6 @@ internal static class MongoLayouts
         MongoUserStore.Layout, MongoUserCounts.Layout, MongoSessionStore.Layout, MongoPlatformConfigStore.Layout,
         MongoApiClientStore.Layout, MongoUserGroupStore.GroupsLayout, MongoUserGroupStore.CountersLayout,
         MongoUserGroupStore.MembersLayout, MongoJobQueueStore.Layout, MongoErrorReportStore.Layout,
-        MongoAttributeStore.DefinitionsLayout, MongoAttributeStore.ValuesLayout,
+        MongoAttributeStore.DefinitionsLayout, MongoAttributeStore.ValuesLayout, MongoBulkJobStore.Layout,
     ];
 }
