@@ -34,6 +34,7 @@ internal static class LoggingExtensions
             else
             {
                 configuration.WriteTo.Console(
+                    formatProvider: System.Globalization.CultureInfo.InvariantCulture,
                     outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
             }
         }, preserveStaticLogger: true); // each host keeps its own logger; the static Log.Logger is not taken over

@@ -149,7 +149,7 @@ public sealed class AttributeEncryptionTests
             Assert.Contains(visible, raw, StringComparison.Ordinal); // the check can fail: a plain value is there
             Assert.DoesNotContain(secret, raw, StringComparison.Ordinal);
             Assert.DoesNotContain(secret.ToLowerInvariant(), raw.ToLowerInvariant(), StringComparison.Ordinal);
-            var lines = sink.Events.Select(e => e.RenderMessage() + " " + string.Join(" ", e.Properties.Select(p => $"{p.Key}={p.Value}"))).ToList();
+            var lines = sink.Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture) + " " + string.Join(" ", e.Properties.Select(p => $"{p.Key}={p.Value}"))).ToList();
             Assert.NotEmpty(lines);
             Assert.DoesNotContain(lines, l => l.Contains(secret, StringComparison.Ordinal) || l.Contains(visible, StringComparison.Ordinal));
         }

@@ -19,7 +19,7 @@ public abstract class MetaLimitsApiTests(ApiFixture fixture)
 
     private static string Nested(int depth) => string.Concat(Enumerable.Repeat("{\"a\":", depth)) + "1" + new string('}', depth);
 
-    private string CreateBody(string username, string meta) =>
+    private static string CreateBody(string username, string meta) =>
         $"{{\"username\":\"{username}\",\"phone_number\":\"{Build.Phone()}\",\"meta\":{meta}}}";
 
     [Theory]

@@ -45,7 +45,7 @@ public sealed class LoggingTests(SqliteApiFixture fixture)
         await http.PostJsonAsync($"{p}/customers/session", new { user_id = id, domain = "shop.example.com" });
         await (await http.DeleteAsync($"{p}/customers/{id}?reason={Uri.EscapeDataString(email)}")).ExpectAsync(HttpStatusCode.OK);
 
-        var lines = sink.Events.Select(e => e.RenderMessage() + " " + string.Join(" ", e.Properties.Select(x => $"{x.Key}={x.Value}")) +
+        var lines = sink.Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture) + " " + string.Join(" ", e.Properties.Select(x => $"{x.Key}={x.Value}")) +
                                             " " + e.Exception).ToList();
         Assert.NotEmpty(lines);
         Assert.DoesNotContain(lines, l => l.Contains(email, StringComparison.OrdinalIgnoreCase));

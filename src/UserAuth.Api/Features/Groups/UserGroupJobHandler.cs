@@ -137,8 +137,8 @@ internal sealed class UserGroupJobHandler(
     {
         await foreach (var row in CsvRows.ReadAsync(reader, fetcher.Options.MaxRows, cancellationToken))
         {
-            yield return new InputRow(row.Number, row.Text, columns.Get(row, columns.Action), columns.Get(row, columns.UserId),
-                columns.Get(row, columns.Email), columns.Get(row, columns.Phone));
+            yield return new InputRow(row.Number, row.Text, Columns.Get(row, columns.Action), Columns.Get(row, columns.UserId),
+                Columns.Get(row, columns.Email), Columns.Get(row, columns.Phone));
         }
     }
 
@@ -330,7 +330,7 @@ internal sealed class UserGroupJobHandler(
             return columns;
         }
 
-        public string? Get(CsvRow row, int index) => index >= 0 && index < row.Fields.Count ? row.Fields[index] : null;
+        public static string? Get(CsvRow row, int index) => index >= 0 && index < row.Fields.Count ? row.Fields[index] : null;
 
         private static int Index(IReadOnlyList<string> header, string name)
         {

@@ -164,7 +164,7 @@ internal sealed class UserGroupService(
     public string ReportUrl(Tenant tenant, string reportId) =>
         (jobOptions.Value.PublicBaseUrl?.TrimEnd('/') ?? "") + ErrorReportsController.PathOf(tenant, reportId);
 
-    private void StartRun(UserGroup group, string source, string? fileUrl, IReadOnlyList<UserDataEntry> entries)
+    private static void StartRun(UserGroup group, string source, string? fileUrl, IReadOnlyList<UserDataEntry> entries)
     {
         group.RunId = Ids.New();
         group.RunSource = source;

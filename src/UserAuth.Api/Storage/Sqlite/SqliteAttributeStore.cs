@@ -186,7 +186,7 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
 
         if (filter.ExcludingIds.Count > 0)
         {
-            where.Append($" AND id NOT IN ({SqliteDatabase.Placeholders("$x", filter.ExcludingIds.Count)})");
+            where.Append(CultureInfo.InvariantCulture, $" AND id NOT IN ({SqliteDatabase.Placeholders("$x", filter.ExcludingIds.Count)})");
         }
 
         where.Append(filter.Slug is null ? "" : " AND slug = $slug")
@@ -322,7 +322,7 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
             void Term(string column, object term)
             {
                 var name = "$t" + (n++).ToString(CultureInfo.InvariantCulture);
-                sql.Append($"""
+                sql.Append(CultureInfo.InvariantCulture, $"""
                     INSERT INTO user_attribute_terms (attribute_id, company_id, application_id, definition_id, user_id, {column}, hidden)
                     VALUES ($id, $company, $application, $definition, $user, {name}, 0);
                     """);
