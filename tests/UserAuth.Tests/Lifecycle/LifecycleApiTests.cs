@@ -198,6 +198,40 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Lifecycle_guards_refuse_moves_from_the_wrong_state_and_repeats_change_nothing()
+    {
+        var http = await fixture.ClientAsync();
+        var archived = await CreateAsync(http);
+        await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(archived), reason = "closed" });
+        // Re-archiving is a no-op: one archived event.
+        await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(archived), reason = "again" });
+        var types = (await TimelineAsync(http, Id(archived))).GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("type").GetString());
+        Assert.Equal(["created", "archived"], types);
+
+        // An archived user can be neither blocked, unblocked nor deleted.
+        foreach (var status in new[] { false, true })
+        {
+            var refused = await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { Id(archived) }, status },
+                HttpStatusCode.Conflict);
+            Http.AssertError(refused, "user_not_live", "user_id");
+        }
+
+        var notDeleted = await (await http.DeleteAsync($"{P}/customers/{Id(archived)}?reason=bye")).ExpectAsync(HttpStatusCode.Conflict);
+        Http.AssertError(notDeleted, "user_archived");
+
+        // A deleted user can be neither archived nor blocked.
+        var deleted = await CreateAsync(http);
+        await (await http.DeleteAsync($"{P}/customers/{Id(deleted)}?reason=bye")).ExpectAsync(HttpStatusCode.OK);
+        var notArchived = await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(deleted) }, HttpStatusCode.Conflict);
+        Http.AssertError(notArchived, "user_deleted");
+        var notBlocked = await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { Id(deleted) }, status = false },
+            HttpStatusCode.Conflict);
+        Http.AssertError(notBlocked, "user_not_live", "user_id");
+        types = (await TimelineAsync(http, Id(deleted))).GetProperty("timeline").EnumerateArray().Select(e => e.GetProperty("type").GetString());
+        Assert.Equal(["created", "deleted"], types);
+    }
+
+    [Fact]
     public async Task Lifecycle_routes_check_tokens()
     {
         var http = await fixture.ClientAsync();
