@@ -2,15 +2,34 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.Extensions.Options;
 using UserAuth.Api.Common;
+using UserAuth.Api.Storage;
 
 namespace UserAuth.Api.Hosting;
 
 /// <summary>The one place where exceptions become error bodies.</summary>
-internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, IOptions<StorageOptions> storage) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        if (StoreFaults.IsUnavailable(exception))
+        {
+            // Busy, full or unreachable: the service's condition, not the client's fault nor a bug. No exception text in
+            // the answer (it may name hosts); the type in the log.
+            logger.LogWarning("Store unavailable for {RequestId}: {Fault}", httpContext.TraceIdentifier, exception.GetType().Name);
+            var retryAfter = storage.Value.RetryAfterSeconds;
+            if (!httpContext.Response.HasStarted)
+            {
+                httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            await ErrorResponses.WriteAsync(httpContext, StatusCodes.Status503ServiceUnavailable, new ErrorBody(
+                $"The store is busy or unavailable; retry after {retryAfter} seconds.", "store_unavailable",
+                httpContext.TraceIdentifier), cancellationToken);
+            return true;
+        }
+
         var (status, body) = exception switch
         {
             ApiException api => (api.StatusCode, new ErrorBody(api.Message, api.Code, httpContext.TraceIdentifier,
@@ -109,7 +128,8 @@ internal static class ErrorHandlingExtensions
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             // Expected failures (4xx) are answers, not errors: no error log, no diagnostics event.
-            SuppressDiagnosticsCallback = context => context.Exception is ApiException or BadHttpRequestException,
+            SuppressDiagnosticsCallback = context => context.Exception is ApiException or BadHttpRequestException
+                                                     || StoreFaults.IsUnavailable(context.Exception),
         });
         // Unknown routes and wrong verbs answer with the same body shape.
         app.UseStatusCodePages(async context =>

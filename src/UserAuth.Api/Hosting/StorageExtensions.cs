@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using UserAuth.Api.Common;
 using UserAuth.Api.Storage;
@@ -20,16 +19,22 @@ internal static class StorageExtensions
                 "Storage:MongoDb:Database is required when Storage:Provider is MongoDb.")
             .ValidateOnStart();
 
-        var health = builder.Services.AddHealthChecks();
+        var healthTimeout = TimeSpan.FromSeconds(
+            builder.Configuration.GetValue<int?>($"{StorageOptions.Section}:HealthCheckTimeoutSeconds") ?? 3);
+        builder.Services.AddSingleton<HealthRecord>();
+        builder.Services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>(StoreHealthCheck.Name, tags: ["ready"], timeout: healthTimeout);
         if (ProviderOf(builder) == StorageProvider.MongoDb)
         {
             builder.Services.AddSingleton<MongoDatabaseProvider>();
-            health.AddCheck<MongoHealthCheck>("mongodb", tags: ["ready"]);
+            builder.Services.AddSingleton<IStoreProbe, MongoStoreProbe>();
         }
         else
         {
             builder.Services.AddSingleton<SqliteDatabase>();
-            health.AddCheck<SqliteHealthCheck>("sqlite", tags: ["ready"]);
+            builder.Services.AddSingleton<SqliteStoreProbe>();
+            builder.Services.AddSingleton<IStoreProbe>(sp => sp.GetRequiredService<SqliteStoreProbe>());
+            builder.Services.AddSingleton<IStoreInitializer>(sp => sp.GetRequiredService<SqliteStoreProbe>());
         }
 
         // Runs before the server starts listening: tables and indexes exist before the first request.
@@ -81,9 +86,12 @@ internal static class StorageExtensions
         {
             Predicate = _ => false,
         }).AllowAnonymous();
+        // Each dependency by name with its status and the time of its last successful check; 503 while one fails.
+        var record = app.Services.GetRequiredService<HealthRecord>();
         app.MapHealthChecks("/health/ready", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = (context, report) => HealthResponse.WriteAsync(context, report, record),
         }).AllowAnonymous();
         return app;
     }
@@ -127,37 +135,4 @@ internal sealed class StoreInitializerService(
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-}
-
-internal sealed class SqliteHealthCheck(SqliteDatabase database) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var connection = await database.OpenAsync(cancellationToken);
-            await SqliteDatabase.ExecuteAsync(connection, "SELECT 1;", cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e)
-        {
-            return HealthCheckResult.Unhealthy("SQLite is not reachable", e);
-        }
-    }
-}
-
-internal sealed class MongoHealthCheck(MongoDatabaseProvider mongo) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await mongo.PingAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e)
-        {
-            return HealthCheckResult.Unhealthy("MongoDB is not reachable", e);
-        }
-    }
 }

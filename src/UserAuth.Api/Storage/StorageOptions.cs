@@ -14,6 +14,21 @@ internal sealed class StorageOptions
 
     public StorageProvider Provider { get; set; } = StorageProvider.Sqlite;
 
+    /// <summary>
+    /// How long one store operation may wait for a busy store (SQLite's lock held by another process) or for a MongoDB
+    /// primary before the request is answered 503 with <c>Retry-After</c>.
+    /// </summary>
+    [Range(1, 60)]
+    public int OperationTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>The <c>Retry-After</c> of a 503 answered because the store is busy, full or unreachable.</summary>
+    [Range(1, 3600)]
+    public int RetryAfterSeconds { get; set; } = 5;
+
+    /// <summary>How long the readiness probe of the store may take before it reports the store unhealthy.</summary>
+    [Range(1, 60)]
+    public int HealthCheckTimeoutSeconds { get; set; } = 3;
+
     public SqliteStorageOptions Sqlite { get; set; } = new();
 
     public MongoStorageOptions MongoDb { get; set; } = new();

@@ -34,7 +34,8 @@ internal sealed class MongoDatabaseProvider
         }
 
         settings.LoggingSettings = new LoggingSettings(loggerFactory);
-        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(mongo.ConnectTimeoutSeconds);
+        // An operation waits at most this long for a primary, then the request is answered 503 (not after 30 s).
+        settings.ServerSelectionTimeout = TimeSpan.FromSeconds(options.Value.OperationTimeoutSeconds);
         configure?.Invoke(settings);
         Client = new MongoClient(settings);
         Database = Client.GetDatabase(mongo.Database);
@@ -51,11 +52,32 @@ internal sealed class MongoDatabaseProvider
     /// <summary>How long start-up waits for one collection's indexes.</summary>
     public TimeSpan IndexTimeout { get; }
 
+    /// <summary>Start-up: pings until the server answers, for at most <c>ConnectTimeoutSeconds</c>.</summary>
     public async Task PingAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ConnectTimeout + TimeSpan.FromSeconds(2));
-        await Database.RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: timeout.Token);
+        var deadline = DateTime.UtcNow + ConnectTimeout;
+        while (true)
+        {
+            try
+            {
+                await Database.RunCommandAsync<BsonDocument>(new BsonDocument("ping", 1), cancellationToken: timeout.Token);
+                return;
+            }
+            catch (Exception e) when (e is TimeoutException or MongoConnectionException && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), timeout.Token);
+            }
+        }
+    }
+
+    /// <summary>Readiness: the primary answers <c>hello</c> and says it takes writes.</summary>
+    public async Task<bool> PrimaryIsWritableAsync(CancellationToken cancellationToken)
+    {
+        var hello = await Database.RunCommandAsync<BsonDocument>(new BsonDocument("hello", 1), ReadPreference.Primary,
+            cancellationToken);
+        return hello.GetValue("isWritablePrimary", hello.GetValue("ismaster", false)).ToBoolean();
     }
 
     /// <summary>

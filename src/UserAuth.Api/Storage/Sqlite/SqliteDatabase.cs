@@ -37,7 +37,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     {
         var path = options.Value.Sqlite.Path;
         FilePath = System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(environment.ContentRootPath, path);
-        const int timeoutSeconds = 30;
+        // A lock held by another process is waited for this long, then the request is answered 503 (Storage:OperationTimeoutSeconds).
+        var timeoutSeconds = options.Value.OperationTimeoutSeconds;
         connectionString = new SqliteConnectionStringBuilder
         {
             DataSource = FilePath,
