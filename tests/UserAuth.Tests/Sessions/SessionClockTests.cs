@@ -44,10 +44,10 @@ public sealed class ClockedServiceFixture<TApi>(TApi api) : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 
-    public async Task<HttpClient> ClientAsync()
+    public async Task<HttpClient> ClientAsync(TestClient? client = null)
     {
         Api.RequireStore();
-        return await Factory.CreateClient().WithTokenAsync(Api);
+        return await Factory.CreateClient().WithTokenAsync(Api, client);
     }
 
     public async ValueTask DisposeAsync()
@@ -123,6 +123,44 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
         Assert.True(rolled >= createdExpiry.AddMinutes(9));
         var listed = Assert.Single(await http.ListAsync(app, user));
         Assert.Equal(rolled, Instant(listed.GetProperty("expire_in")));
+    }
+
+    [Fact]
+    public async Task A_rolling_session_never_extends_beyond_its_own_max_age()
+    {
+        var http = await service.ClientAsync();
+        var app = ApiFixture.NewApplicationId();
+        service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromDays(30), SessionIsRolling: true, DeleteAccountDays: 7));
+        var user = await http.CreateUserAsync(app);
+        var created = await http.CreateSessionAsync(app, user, new { max_age = 120 });
+
+        service.Clock.Advance(TimeSpan.FromSeconds(90));
+        var verified = await http.VerifyAsync(app, Cookie(created));
+
+        var expected = service.Clock.GetUtcNow().UtcDateTime.AddSeconds(120);
+        Assert.InRange(Instant(verified.GetProperty("expires_at")), expected.AddSeconds(-5), expected.AddSeconds(1));
+        Assert.InRange(Instant(Assert.Single(await http.ListAsync(app, user)).GetProperty("expire_in")),
+            expected.AddSeconds(-5), expected.AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_read_only_token_verifies_a_rolling_session_without_extending_it()
+    {
+        var http = await service.ClientAsync();
+        var reader = await service.ClientAsync(TestClients.ReadOnly);
+        var app = ApiFixture.NewApplicationId();
+        service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromHours(1), SessionIsRolling: true, DeleteAccountDays: 7));
+        var user = await http.CreateUserAsync(app);
+        var created = await http.CreateSessionAsync(app, user);
+
+        service.Clock.Advance(TimeSpan.FromMinutes(10));
+        var read = await reader.VerifyAsync(app, Cookie(created));
+        var listed = Assert.Single(await http.ListAsync(app, user));
+        var written = await http.VerifyAsync(app, Cookie(created));
+
+        Assert.Equal(created.GetProperty("expires_at").GetString(), read.GetProperty("expires_at").GetString());
+        Assert.Equal(created.GetProperty("expires_at").GetString(), listed.GetProperty("expire_in").GetString());
+        Assert.True(Instant(written.GetProperty("expires_at")) > Instant(created.GetProperty("expires_at")).AddMinutes(9));
     }
 
     [Fact]

@@ -115,9 +115,10 @@ internal sealed class SessionService(
 
     /// <summary>
     /// The live session a cookie value stands for, when its signature verifies and its user is still live and
-    /// active; every other case is the same 404, so the answer tells nothing about why. Extends rolling sessions.
+    /// active; every other case is the same 404, so the answer tells nothing about why. Extends rolling sessions by their
+    /// own max_age when <paramref name="mayExtend"/> (a caller allowed to write); a read-only caller never extends one.
     /// </summary>
-    public async Task<UserSession> VerifyAsync(Tenant tenant, string cookie, CancellationToken cancellationToken)
+    public async Task<UserSession> VerifyAsync(Tenant tenant, string cookie, bool mayExtend, CancellationToken cancellationToken)
     {
         var sid = cookies.Unsign(cookie) ?? throw SessionNotFound();
         var now = clock.UtcNowMs();
@@ -128,10 +129,17 @@ internal sealed class SessionService(
             throw SessionNotFound();
         }
 
-        var settings = await loginSettings.GetAsync(tenant, cancellationToken);
-        if (settings.SessionIsRolling && settings.SessionDuration > TimeSpan.Zero)
+        if (!mayExtend)
         {
-            var rolled = now + settings.SessionDuration;
+            return session;
+        }
+
+        // Rolling renews the session's own window (its max_age from now, as express-session's rolling cookies do): never
+        // longer than the lifetime it was created with, whatever the application's session_config says now.
+        var settings = await loginSettings.GetAsync(tenant, cancellationToken);
+        if (settings.SessionIsRolling)
+        {
+            var rolled = now.AddSeconds(session.MaxAge);
             if (rolled - session.ExpiresAt >= RollingGranularity &&
                 await store.ExtendAsync(tenant, session.Id, rolled, now, cancellationToken))
             {

@@ -76,7 +76,9 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     /// verifyUserSession (not in the reference): for the storefront's backends, which then need no signing secret.
     /// Send the <c>f.session</c> cookie value as received (<c>s%3A...</c> or <c>s:...</c>). 200 with the session's public
     /// id, user, expiry and domain when the signature is valid, the session live and its user live and active; a
-    /// rolling session's expiry moves forward. 404 otherwise, the same answer whatever the reason.
+    /// rolling session's expiry moves to now + its own <c>max_age</c> (never further), and only for a token with the
+    /// <c>user:write</c> scope: a <c>user:read</c> token verifies without extending. 404 otherwise, the same answer
+    /// whatever the reason.
     /// </summary>
     [HttpPost("customers/session/verify")]
     [EndpointName("verifyUserSession")]
@@ -86,7 +88,7 @@ internal sealed class SessionsController(SessionService sessions) : PlatformCont
     public async Task<VerifyUserSessionResponseSchema> VerifyUserSession([FromBody] VerifyUserSessionRequestSchema body,
         CancellationToken cancellationToken)
     {
-        var session = await sessions.VerifyAsync(Tenant, body.Cookie!, cancellationToken);
+        var session = await sessions.VerifyAsync(Tenant, body.Cookie!, User.HasScope(Scopes.Write), cancellationToken);
         return VerifyUserSessionResponseSchema.From(session);
     }
 
