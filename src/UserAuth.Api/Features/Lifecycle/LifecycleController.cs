@@ -49,7 +49,7 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
     public async Task<UnDeleteUserSuccess> UnDeleteUser([FromBody] UnDeleteUserRequestSchema body, CancellationToken cancellationToken)
     {
-        await lifecycle.UnDeleteAsync(Tenant, body.UserId!, body.Reason, cancellationToken);
+        await lifecycle.UnDeleteAsync(Tenant, body.UserId!, body.Reason, body.ReasonId, cancellationToken);
         return new UnDeleteUserSuccess(true);
     }
 

@@ -127,7 +127,9 @@ internal sealed class LifecycleService(
         return new LifecycleOutcome(user, revoked);
     }
 
-    public async Task UnDeleteAsync(Tenant tenant, string userId, string? reason, CancellationToken cancellationToken)
+    /// <summary>Restores a deleted user; the timeline's event shows the reason and the reason id (one of the config's
+    /// <c>delete_account_reasons</c>) when given.</summary>
+    public async Task UnDeleteAsync(Tenant tenant, string userId, string? reason, string? reasonId, CancellationToken cancellationToken)
     {
         var existing = await store.FindByIdAsync(tenant, userId.ToLowerInvariant(), cancellationToken)
                        ?? throw UserService.UserNotFound();
@@ -151,7 +153,7 @@ internal sealed class LifecycleService(
             user.State = UserState.Live;
             user.DeletedAt = null;
             user.DeleteOn = null;
-            user.Timeline.Add(Event("restored", "Account deletion cancelled", reason));
+            user.Timeline.Add(Event("restored", "Account deletion cancelled", WithReasonId(reason, reasonId)));
             return true;
         }, cancellationToken);
         logger.LogInformation("Restored user {UserId}", existing.Id);
@@ -162,6 +164,11 @@ internal sealed class LifecycleService(
 
     private TimelineEvent Event(string type, string title, string? reason) =>
         new() { Type = type, Title = title, SubTitle = string.IsNullOrWhiteSpace(reason) ? null : reason, Date = clock.UtcNowMs() };
+
+    private static string? WithReasonId(string? reason, string? reasonId) =>
+        string.IsNullOrWhiteSpace(reasonId) ? reason
+        : string.IsNullOrWhiteSpace(reason) ? $"reason_id: {reasonId.Trim()}"
+        : $"{reason.Trim()} (reason_id: {reasonId.Trim()})";
 
     private static ConflictException WindowPassed() =>
         new("The restore window of this user has passed; the account cannot be restored.", "restore_window_passed");

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace UserAuth.Api.Features.PlatformConfig;
@@ -5,7 +6,8 @@ namespace UserAuth.Api.Features.PlatformConfig;
 /// <summary>
 /// PlatformSchema: an application's login configuration. In a request every field is optional: an absent field (or a
 /// field inside a sent object) keeps its current value. <c>_id</c>, <c>created_at</c>, <c>updated_at</c>, <c>__v</c>
-/// and <c>meta</c> belong to the server and are ignored in requests.
+/// belong to the server and are ignored in requests; a sent <c>meta</c> is kept as sent (any keys, within the limits of
+/// free-form JSON).
 /// </summary>
 internal sealed record PlatformSchema
 {
@@ -38,7 +40,10 @@ internal sealed record PlatformSchema
 
     public string? Name { get; init; }
 
-    /// <summary>Server-owned: <c>{"fynd_default": true}</c> while the application has never saved its own configuration.</summary>
+    /// <summary>
+    /// <c>{"fynd_default": true}</c> while the application has never saved its own configuration; then the <c>meta</c> it
+    /// last sent (any JSON object, 16 KB at most), or <c>{}</c>.
+    /// </summary>
     public MetaSchema? Meta { get; init; }
 
     public RequiredFields? RequiredFields { get; init; }
@@ -103,7 +108,8 @@ internal sealed record PlatformSchema
             Display = config.Display,
             Subtext = config.Subtext,
             Name = config.Name,
-            Meta = new MetaSchema { FyndDefault = saved ? null : true },
+            Meta = !saved ? new MetaSchema { FyndDefault = true }
+                : config.Meta is { } meta ? JsonSerializer.Deserialize<MetaSchema>(meta, Common.JsonDefaults.Options) : new MetaSchema(),
             RequiredFields = new RequiredFields
             {
                 Email = new PlatformEmail { IsRequired = config.RequiredFields.Email.IsRequired, Level = config.RequiredFields.Email.Level },
@@ -190,6 +196,10 @@ internal sealed record Login
 internal sealed record MetaSchema
 {
     public bool? FyndDefault { get; init; }
+
+    /// <summary>The application's own keys, kept as sent.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; init; }
 }
 
 /// <summary>A required field's rule: <c>level</c> is <c>hard</c> or <c>soft</c>.</summary>
@@ -243,6 +253,13 @@ internal sealed record LookAndFeel
 internal abstract record SocialApp
 {
     public string? AppId { get; init; }
+
+    /// <summary>
+    /// <c>appId</c>, the spelling of the reference's own example: accepted in requests as <c>app_id</c> (both together
+    /// must agree) and always answered as <c>app_id</c>.
+    /// </summary>
+    [JsonPropertyName("appId")]
+    public string? AppIdSpelledAsInExample { get; init; }
 
     public string? AppSecret { get; init; }
 }

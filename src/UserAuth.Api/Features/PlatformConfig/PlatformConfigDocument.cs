@@ -59,6 +59,9 @@ internal sealed class PlatformConfigDocument
 
     public string DeleteAccountConsent { get; set; } = "";
 
+    /// <summary>The JSON text of the <c>meta</c> object the application last sent; null when it never sent one.</summary>
+    public string? Meta { get; set; }
+
     /// <summary>0 for the defaults; incremented by every update, which is conditional on it.</summary>
     public int Version { get; set; }
 

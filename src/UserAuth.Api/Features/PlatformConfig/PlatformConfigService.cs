@@ -66,6 +66,10 @@ internal sealed class PlatformConfigService(
         config.Name = request.Name ?? config.Name;
         config.DeleteAccountDay = request.DeleteAccountDay ?? config.DeleteAccountDay;
         config.DeleteAccountConsent = request.DeleteAccountConsent?.ConsentText ?? config.DeleteAccountConsent;
+        if (request.Meta is { } meta)
+        {
+            config.Meta = System.Text.Json.JsonSerializer.Serialize(meta, JsonDefaults.Options);
+        }
 
         if (request.Social is { } social)
         {
@@ -150,7 +154,7 @@ internal sealed class PlatformConfigService(
             return;
         }
 
-        app.AppId = sent.AppId ?? app.AppId;
+        app.AppId = sent.AppId ?? sent.AppIdSpelledAsInExample ?? app.AppId;
         switch (sent.AppSecret)
         {
             case null:

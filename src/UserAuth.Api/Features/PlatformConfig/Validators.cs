@@ -16,6 +16,7 @@ internal static partial class PlatformConfigRules
     public const int MaxReasonId = 64;
     public const int MaxReasonText = 500;
     public const int MaxDeleteAccountDay = 365;
+    public const int MaxMetaBytes = 16 * 1024;
 
     [GeneratedRegex("^#(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")]
     private static partial Regex ColorPattern();
@@ -58,6 +59,15 @@ internal sealed class PlatformSchemaValidator : AbstractValidator<PlatformSchema
         RuleFor(x => x.SocialTokens!).SetValidator(new SocialTokensValidator());
         RuleFor(x => x.SessionConfig!).SetValidator(new SessionExpiryValidator());
         RuleFor(x => x.DeleteAccountConsent!).SetValidator(new DeleteAccountConsentValidator());
+        RuleFor(x => x.Meta).Custom((meta, context) =>
+        {
+            if (meta is not null &&
+                Common.FreeFormJson.Check(System.Text.Json.JsonSerializer.SerializeToElement(meta, Common.JsonDefaults.Options),
+                    PlatformConfigRules.MaxMetaBytes) is { } problem)
+            {
+                context.AddFailure(problem);
+            }
+        });
         RuleFor(x => x.DeleteAccountDay)
             .InclusiveBetween(0, PlatformConfigRules.MaxDeleteAccountDay)
             .WithMessage($"must be a whole number of days from 0 to {PlatformConfigRules.MaxDeleteAccountDay}");
@@ -125,6 +135,10 @@ internal sealed class SocialAppValidator : AbstractValidator<SocialApp>
     public SocialAppValidator()
     {
         RuleFor(x => x.AppId).AtMost(PlatformConfigRules.MaxAppId);
+        RuleFor(x => x.AppIdSpelledAsInExample).AtMost(PlatformConfigRules.MaxAppId)
+            .Must((app, spelled) => spelled is null || app.AppId is null || spelled == app.AppId)
+            .WithMessage("differs from app_id; send one of the two spellings (answers use app_id)")
+            .OverridePropertyName("appId");
         RuleFor(x => x.AppSecret).AtMost(PlatformConfigRules.MaxAppSecret);
     }
 }

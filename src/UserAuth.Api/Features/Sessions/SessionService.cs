@@ -90,6 +90,7 @@ internal sealed class SessionService(
         }
 
         metrics.SessionsRevoked(1, "one");
+        await RecordOnTimelineAsync(tenant, user.Id, "session_deleted", "Session ended by an admin", revocation, cancellationToken);
         logger.LogInformation("Revoked session {SessionId} of user {UserId} in application {ApplicationId} by {Actor}",
             id, user.Id, tenant.ApplicationId, actor);
         return id;
@@ -107,6 +108,9 @@ internal sealed class SessionService(
         {
             return [];
         }
+
+        await RecordOnTimelineAsync(tenant, user.Id, "sessions_deleted", $"{count} active sessions ended by an admin", revocation,
+            cancellationToken);
 
         logger.LogInformation("Revoked {Count} sessions of user {UserId} in application {ApplicationId} by {Actor}",
             count, user.Id, tenant.ApplicationId, actor);
@@ -149,6 +153,15 @@ internal sealed class SessionService(
 
         return session;
     }
+
+    /// <summary>The reason an admin gave for ending sessions, where the user's other reasons are: their timeline.</summary>
+    private Task<User> RecordOnTimelineAsync(Tenant tenant, string userId, string type, string title, SessionRevocation revocation,
+        CancellationToken cancellationToken) =>
+        users.MutateAsync(tenant, userId, user =>
+        {
+            user.Timeline.Add(new TimelineEvent { Type = type, Title = title, SubTitle = revocation.Reason, Date = revocation.At });
+            return true;
+        }, cancellationToken);
 
     /// <summary>
     /// The check after the insert: a block, archive or delete that ran between the first read of the user and the insert

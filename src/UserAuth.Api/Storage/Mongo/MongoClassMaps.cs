@@ -39,6 +39,7 @@ internal static class MongoClassMaps
             {
                 map.AutoMap();
                 map.MapMember(c => c.Version).SetElementName("__v");
+                map.MapMember(c => c.Meta).SetSerializer(JsonTextSerializer.Instance);
             });
             BsonClassMap.RegisterClassMap<AttributeDefinition>(map =>
             {
