@@ -20,7 +20,7 @@ public sealed record PageInfo(string Type, int Current, int Size, long ItemTotal
         new("number", request.PageNo, request.PageSize, total, hasNext) { ItemTotalBounded = totalBounded ? true : null };
 }
 
-/// <summary>page_no starts at 1; page_size defaults to 10 and is capped.</summary>
+/// <summary>page_no starts at 1; page_size defaults to 10 and may be at most 100 (more is refused, not cut).</summary>
 public readonly record struct PageRequest(int PageNo, int PageSize)
 {
     public const int DefaultSize = 10;
@@ -37,9 +37,9 @@ public readonly record struct PageRequest(int PageNo, int PageSize)
             errors.Add(new FieldError("page_no", $"must be between 1 and {MaxPageNo}"));
         }
 
-        if (pageSize is < 1)
+        if (pageSize is < 1 or > MaxSize)
         {
-            errors.Add(new FieldError("page_size", "must be at least 1"));
+            errors.Add(new FieldError("page_size", $"must be between 1 and {MaxSize}"));
         }
 
         if (errors.Count > 0)
@@ -73,6 +73,7 @@ public sealed class PagedQueryValidator : AbstractValidator<PagedQuery>
     {
         RuleFor(x => x.PageNo).InclusiveBetween(1, PageRequest.MaxPageNo)
             .WithMessage($"must be between 1 and {PageRequest.MaxPageNo}");
-        RuleFor(x => x.PageSize).GreaterThanOrEqualTo(1).WithMessage("must be at least 1");
+        RuleFor(x => x.PageSize).InclusiveBetween(1, PageRequest.MaxSize)
+            .WithMessage($"must be between 1 and {PageRequest.MaxSize}");
     }
 }

@@ -14,6 +14,7 @@ internal static class ApiExtensions
                 options.Filters.Add<RouteIdsFilter>();
                 options.Filters.Add<ValidationFilter>();
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
+                options.ModelBinderProviders.Insert(0, new StrictIntegerBinderProvider());
             })
             .ConfigureApplicationPartManager(parts =>
                 parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))

@@ -12,7 +12,7 @@ internal static class CustomerRules
     public const int MaxSearchTerms = 100;
 
     public static IRuleBuilderOptions<T, string?> Name<T>(this IRuleBuilder<T, string?> rule) =>
-        rule.MaximumLength(100).Must(v => v is null || v.Trim().Length == v.Length || v.Trim().Length > 0)
+        rule.MaximumLength(100).NoControlCharacters().Must(v => v is null || v.Trim().Length == v.Length || v.Trim().Length > 0)
             .WithMessage("must not be blank");
 
     /// <summary>A JSON object within <see cref="FreeFormJson"/>'s limits and <see cref="MaxMetaBytes"/>.</summary>
@@ -27,9 +27,9 @@ internal sealed class ProfileFieldsValidator : AbstractValidator<IProfileFields>
     {
         RuleFor(x => x.FirstName).Name();
         RuleFor(x => x.LastName).Name();
-        RuleFor(x => x.Gender).MaximumLength(32);
-        RuleFor(x => x.ExternalId).MaximumLength(128);
-        RuleFor(x => x.RrId).MaximumLength(128);
+        RuleFor(x => x.Gender).MaximumLength(32).NoControlCharacters();
+        RuleFor(x => x.ExternalId).MaximumLength(128).NoControlCharacters();
+        RuleFor(x => x.RrId).MaximumLength(128).NoControlCharacters();
         RuleFor(x => x.Meta).Meta();
     }
 }

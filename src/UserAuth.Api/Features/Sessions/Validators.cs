@@ -15,13 +15,23 @@ internal static partial class SessionRules
     public const int MaxCookieLength = 1024;
 
     /// <summary>A DNS hostname: dot-separated labels of letters, digits and inner hyphens, at most 253 characters.</summary>
-    public static bool IsHostname(string? value) => value is { Length: > 0 and <= 253 } && Hostname().IsMatch(value);
+    /// <summary>
+    /// A plausible public host name: labels of letters, digits and hyphens, at least two of them, the last (the top-level
+    /// domain) letters only or an IDN <c>xn--</c> label. Refuses single labels (<c>x</c>, <c>localhost</c>) and IP
+    /// addresses (<c>169.254.169.254</c>), which no storefront's cookie is set for.
+    /// </summary>
+    public static bool IsHostname(string? value) =>
+        value is { Length: > 0 and <= 253 } && Hostname().IsMatch(value) && TopLevelDomain().IsMatch(value[(value.LastIndexOf('.') + 1)..]) &&
+        value.Contains('.', StringComparison.Ordinal);
 
     public static bool IsIp(string? value) => value is { Length: > 0 and <= MaxIpLength } && IPAddress.TryParse(value, out _);
 
     [GeneratedRegex(@"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$",
         RegexOptions.CultureInvariant)]
     private static partial Regex Hostname();
+
+    [GeneratedRegex("^(?:[A-Za-z]{2,63}|[Xx][Nn]--[A-Za-z0-9-]{1,59})$", RegexOptions.CultureInvariant)]
+    private static partial Regex TopLevelDomain();
 }
 
 internal sealed class CreateUserSessionRequestValidator : AbstractValidator<CreateUserSessionRequestSchema>
