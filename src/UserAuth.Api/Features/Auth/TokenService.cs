@@ -19,14 +19,16 @@ internal sealed class TokenService(IApiClientStore clients, IOptions<AuthOptions
         CancellationToken cancellationToken)
     {
         var client = await clients.FindByClientIdAsync(clientId, cancellationToken);
-        // The same answer, in the same time, for an unknown client, a wrong secret and another company's client.
-        if (client is null)
+        // The same answer, in the same time, for an unknown client, a wrong secret and another company's client: each
+        // costs one full PBKDF2 verification. The company is checked before the secret, so the cache of verified secrets
+        // (which makes a right secret cheap) never answers for another company's client.
+        if (client is null || client.CompanyId != companyId)
         {
             _ = SecretHasher.Verify(clientSecret, SecretHasher.Decoy);
             throw new InvalidClientException();
         }
 
-        if (!IsRightSecret(client, clientSecret) || client.CompanyId != companyId)
+        if (!IsRightSecret(client, clientSecret))
         {
             throw new InvalidClientException();
         }

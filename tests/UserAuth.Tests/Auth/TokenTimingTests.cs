@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using UserAuth.Tests.Infrastructure;
+
+namespace UserAuth.Tests.Auth;
+
+/// <summary>
+/// Issue 10 item 6: another company's client with its correct secret is refused in the time a wrong secret takes
+/// (it answered in 1 ms against 29 ms, from the cache of verified secrets), so timing tells nothing more than the answer.
+/// </summary>
+[Collection(SqliteCollection.Name)]
+public sealed class TokenTimingTests(SqliteApiFixture fixture)
+{
+    [Fact]
+    public async Task Another_companys_correct_secret_costs_what_a_wrong_secret_costs()
+    {
+        var http = fixture.Anonymous();
+        // The right secret verified once for its own company: from now on it sits in the cache of verified secrets.
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(http, TestClients.Main.CompanyId, TestClients.Main.Secret));
+
+        var otherCompany = new List<double>();
+        var wrongSecret = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            otherCompany.Add(await TimeAsync(http, TestClients.OtherCompany.CompanyId, TestClients.Main.Secret));
+            wrongSecret.Add(await TimeAsync(http, TestClients.Main.CompanyId, "not-the-secret-123"));
+        }
+
+        var other = Median(otherCompany);
+        var wrong = Median(wrongSecret);
+        Assert.True(other >= wrong * 0.4, $"another company's correct secret: {other:F1} ms; a wrong secret: {wrong:F1} ms");
+    }
+
+    private static async Task<double> TimeAsync(HttpClient http, string company, string secret)
+    {
+        var clock = Stopwatch.StartNew();
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(http, company, secret));
+        return clock.Elapsed.TotalMilliseconds;
+    }
+
+    private static async Task<HttpStatusCode> TokenStatusAsync(HttpClient http, string company, string secret)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/service/panel/authentication/v1.0/company/{company}/oauth/token")
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{TestClients.Main.ClientId}:{secret}")));
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        return response.StatusCode;
+    }
+
+    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+}
