@@ -49,6 +49,14 @@ internal static class LoggingExtensions
             options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
             options.MessageTemplate =
                 "HTTP {RequestMethod} {RouteTemplate} responded {StatusCode} in {Elapsed:0.0} ms";
+            // Serilog adds the raw path as RequestPath by default; it is the route template here (or "(no route)").
+            options.GetMessageTemplateProperties = (context, _, elapsed, status) =>
+            [
+                new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
+                new LogEventProperty("RequestPath", new ScalarValue(RouteTemplateOf(context))),
+                new LogEventProperty("StatusCode", new ScalarValue(status)),
+                new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
+            ];
             options.GetLevel = (context, _, exception) =>
                 exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
                 : context.Request.Path.StartsWithSegments("/health") ? LogEventLevel.Verbose
@@ -56,13 +64,7 @@ internal static class LoggingExtensions
             options.EnrichDiagnosticContext = (diagnostics, context) =>
             {
                 diagnostics.Set("RequestId", context.TraceIdentifier);
-                // The route template, not the path: paths carry ids, never personal data, but templates group better.
-                // After an exception the handler clears the endpoint; its feature keeps the one that threw.
-                var endpoint = (context.GetEndpoint()
-                                ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint)
-                    as RouteEndpoint;
-                diagnostics.Set("RouteTemplate", endpoint?.RoutePattern.RawText ?? context.Request.Path.Value ?? "");
-                diagnostics.Set("RequestPath", context.Request.Path.Value ?? "");
+                diagnostics.Set("RouteTemplate", RouteTemplateOf(context));
                 var user = context.User;
                 if (user.Identity?.IsAuthenticated == true)
                 {
@@ -70,12 +72,32 @@ internal static class LoggingExtensions
                     diagnostics.Set("CompanyId", user.FindFirst(Features.Auth.TokenClaims.CompanyId)?.Value);
                 }
 
-                if (context.Request.RouteValues.TryGetValue("application_id", out var application))
+                // Ids from the path only when they are well-formed ids; anything else is logged as invalid, not as sent.
+                foreach (var (key, value) in context.Request.RouteValues)
                 {
-                    diagnostics.Set("ApplicationId", application);
+                    if (key.EndsWith("_id", StringComparison.Ordinal) && key != "company_id" && value is string id)
+                    {
+                        diagnostics.Set(LogName(key), LooksLikeId(id) ? id : "(invalid)");
+                    }
                 }
             };
         });
         return app;
     }
+
+    /// <summary>
+    /// The route template, never the raw path: a caller can put anything (an email) where an id belongs. After an
+    /// exception the handler clears the endpoint; its feature keeps the one that threw.
+    /// </summary>
+    private static string RouteTemplateOf(HttpContext context) =>
+        ((context.GetEndpoint() ?? context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Endpoint)
+            as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
+
+    /// <summary><c>application_id</c> → <c>ApplicationId</c>.</summary>
+    private static string LogName(string routeKey) =>
+        string.Concat(routeKey.Split('_').Select(part => part.Length == 0 ? "" : char.ToUpperInvariant(part[0]) + part[1..]));
+
+    /// <summary>An ObjectId (24 hex digits) or a number: the only id forms the routes take.</summary>
+    private static bool LooksLikeId(string value) =>
+        Common.Ids.IsValid(value) || (value.Length is > 0 and <= 20 && value.All(char.IsAsciiDigit));
 }

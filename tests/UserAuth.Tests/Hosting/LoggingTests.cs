@@ -59,4 +59,30 @@ public sealed class LoggingTests(SqliteApiFixture fixture)
         Assert.True(request.Properties.ContainsKey("Elapsed"));
         Assert.Contains("{application_id}/customers", request.Properties["RouteTemplate"].ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Personal_data_put_where_an_id_belongs_is_not_logged_with_the_path()
+    {
+        var sink = new CapturingSink();
+        await using var factory = fixture.Factory.WithWebHostBuilder(builder =>
+        {
+            builder.UseSetting("Serilog:MinimumLevel:Default", "Verbose");
+            builder.ConfigureServices(services => services.AddSingleton<ILogEventSink>(sink));
+        });
+        var http = factory.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new("Bearer", await ApiFixture.TokenAsync(http, TestClients.Main));
+        var app = ApiFixture.NewApplicationId();
+
+        await (await http.GetAsync($"{Http.App(app)}/customers/pii.probe%40example.com/timeline", TestContext.Current.CancellationToken))
+            .ExpectAsync(HttpStatusCode.BadRequest);
+        await (await http.GetAsync($"/service/platform/user/v1.0/nowhere/pii.probe%40example.com", TestContext.Current.CancellationToken))
+            .ExpectAsync(HttpStatusCode.NotFound);
+
+        var lines = sink.Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture) + " " + string.Join(" ", e.Properties.Select(x => $"{x.Key}={x.Value}")))
+            .ToList();
+        Assert.True(lines.All(l => !l.Contains("pii.probe", StringComparison.OrdinalIgnoreCase)), string.Join("\n", lines.Where(l => l.Contains("pii.probe", StringComparison.OrdinalIgnoreCase))));
+        var request = sink.Events.First(e => e.Properties.TryGetValue("StatusCode", out var s) && s.ToString() == "400");
+        Assert.Contains("customers/{user_id}/timeline", request.Properties["RouteTemplate"].ToString(), StringComparison.Ordinal);
+        Assert.Contains("customers/{user_id}/timeline", request.Properties["RequestPath"].ToString(), StringComparison.Ordinal);
+    }
 }
