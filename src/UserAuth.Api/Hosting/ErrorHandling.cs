@@ -109,6 +109,14 @@ internal static class ErrorHandlingExtensions
             // Model binding failures (malformed JSON, wrong types, bad query values) use the same body as everything else.
             options.InvalidModelStateResponseFactory = context =>
             {
+                // A form MVC could not read because it is over a size limit (the body limit, or the form's value
+                // length/count limits) is the documented 413, not a validation failure of its fields.
+                if (context.ModelState.Values.SelectMany(v => v.Errors).Any(e => IsTooLarge(e.Exception) || IsTooLarge(e.ErrorMessage)))
+                {
+                    return new ObjectResult(new ErrorBody("The request body is too large.", "payload_too_large",
+                        context.HttpContext.TraceIdentifier)) { StatusCode = StatusCodes.Status413PayloadTooLarge };
+                }
+
                 var errors = context.ModelState
                     .Where(entry => entry.Value is { Errors.Count: > 0 })
                     .SelectMany(entry => entry.Value!.Errors.Select(error => new FieldError(
@@ -146,6 +154,25 @@ internal static class ErrorHandlingExtensions
             await ErrorResponses.WriteAsync(http, http.Response.StatusCode, code, message);
         });
         return app;
+    }
+
+    /// <summary>MVC keeps only the message of a form it failed to read (FormValueProviderFactory).</summary>
+    private static bool IsTooLarge(string message) =>
+        message.Contains("Request body too large", StringComparison.OrdinalIgnoreCase) ||
+        (message.StartsWith("Failed to read the request form", StringComparison.Ordinal) &&
+         message.Contains("limit", StringComparison.OrdinalIgnoreCase));
+
+    private static bool IsTooLarge(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } or System.IO.InvalidDataException)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string ToWireField(string key)
