@@ -9,6 +9,7 @@ using UserAuth.Api.Common;
 using UserAuth.Api.Common.Jobs;
 using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Auth;
+using UserAuth.Api.Features.BulkJobs;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.Groups;
 using UserAuth.Api.Features.PlatformConfig;
@@ -50,6 +51,8 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         ["users.List(keys or prefix)"] = ["identity_keys_unique_v2", "username_prefix_v2", "first_name_prefix_v2", "last_name_prefix_v2"],
         ["users.FindByKeys"] = ["identity_keys_unique_v2"],
         ["users.FindDeletedDue"] = ["delete_due"],
+        ["users.InsertMany"] = ["tenant_unique", "_id_"],
+        ["users.ListByCreation"] = ["listing_v2"],
         ["sessions.FindLiveBySidHash"] = ["sid_hash_unique_v2"],
         ["sessions.ListLive"] = ["user_sessions_v2"],
         ["sessions.Revoke"] = ["_id_", "user_sessions_v2"],
@@ -101,6 +104,12 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         ["attributes.FindEncryptedNotUnderKey"] = ["key_id"],
         ["attributes.ReplaceCipher"] = ["_id_"],
         ["attributes.DeleteDefinition"] = ["_id_", "definition_user_unique", "text_terms", "number_terms", "hash_terms"],
+        ["bulkJobs.Find"] = ["_id_"],
+        ["bulkJobs.List"] = ["listing"],
+        ["bulkJobs.List(search)"] = ["listing"],
+        ["bulkJobs.FindClaimable"] = ["claimable"],
+        ["bulkJobs.Replace"] = ["_id_"],
+        ["bulkJobs.FindFilesDue"] = ["files_due"],
     };
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -182,6 +191,10 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         await Run("users.List(keys or prefix)", () => adapter.Users.ListAsync(tenant, new CustomerFilter([key], "zed"), 0, 10, Ct));
         await Run("users.FindByKeys", () => adapter.Users.FindByKeysAsync(tenant, [key, "username:nobody"], 10, Ct));
         await Run("users.FindDeletedDue", () => adapter.Users.FindDeletedDueAsync(now, 10, Ct));
+        await Run("users.InsertMany", () => adapter.Users.InsertManyAsync(
+            [NewUser(tenant, "bulk1", "Bulk", "One", now), NewUser(tenant, "bulk2", "Bulk", "Two", now)], Ct));
+        await Run("users.ListByCreation", () => adapter.Users.ListByCreationAsync(tenant, UserState.Live, now.AddSeconds(-200), now,
+            (now.AddSeconds(-150), users[150].Id), 10, Ct));
 
         var revocation = new SessionRevocation(Ids.New(), now, "tests", "explain");
         await Run("sessions.FindLiveBySidHash", () => adapter.Sessions.FindLiveBySidHashAsync(tenant, sessions[100].SidHash, now, Ct));
@@ -294,6 +307,28 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         await Run("attributes.FindEncryptedNotUnderKey", () => adapter.Attributes.FindEncryptedNotUnderKeyAsync(tenant, "new-key", 10, Ct));
         await Run("attributes.ReplaceCipher", () => adapter.Attributes.ReplaceCipherAsync(tenant, one!.Id, one.KeyId!, "cipher2", "new-key", Ct));
         await Run("attributes.DeleteDefinition", () => adapter.Attributes.DeleteDefinitionAsync(tenant, spare.Id, Ct));
+
+        for (var i = 0; i < 60; i++)
+        {
+            var done = NewBulkJob(tenant, i % 2 == 0 ? JobAction.Import : JobAction.Export, JobStatus.Completed, now.AddMinutes(-i));
+            done.FilesExpireAt = i < 3 ? now.AddMinutes(-1) : now.AddDays(i);
+            await adapter.BulkJobs.InsertAsync(done, Ct);
+            await adapter.BulkJobs.InsertAsync(NewBulkJob(new Tenant("1001", ObjectId.GenerateNewId().ToString()), JobAction.Import,
+                JobStatus.Completed, now.AddMinutes(-i)), Ct);
+        }
+
+        var bulkJob = NewBulkJob(tenant, JobAction.Import, JobStatus.Pending, now.AddMinutes(-90));
+        await adapter.BulkJobs.InsertAsync(bulkJob, Ct);
+        await Run("bulkJobs.Find", () => adapter.BulkJobs.FindAsync(tenant, bulkJob.Id, Ct));
+        await Run("bulkJobs.List", () => adapter.BulkJobs.ListAsync(tenant,
+            new BulkJobQuery(JobAction.Import, JobStatus.Completed, JobFileFormat.Csv, now.AddDays(-1), now, null), 0, 10, Ct));
+        await Run("bulkJobs.List(search)", () => adapter.BulkJobs.ListAsync(tenant,
+            new BulkJobQuery(JobAction.Import, null, null, null, null, bulkJob.Id), 0, 10, Ct));
+        await Run("bulkJobs.FindClaimable", () => adapter.BulkJobs.FindClaimableAsync(now, 10, Ct));
+        bulkJob.Version = 1;
+        bulkJob.Status = JobStatus.Running;
+        await Run("bulkJobs.Replace", () => adapter.BulkJobs.ReplaceAsync(bulkJob, 0, Ct));
+        await Run("bulkJobs.FindFilesDue", () => adapter.BulkJobs.FindFilesDueAsync(now, 10, Ct));
 
         var explained = captured.Where(c => c.Label != "seed").ToList();
         Assert.Equal(Intended.Keys.Order(), explained.Select(c => c.Label).Distinct().Order());
@@ -599,6 +634,21 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         return value;
     }
 
+    private static BulkJob NewBulkJob(Tenant tenant, string action, string status, DateTime createdAt) => new()
+    {
+        Id = Ids.New(),
+        CompanyId = tenant.CompanyId,
+        ApplicationId = tenant.ApplicationId,
+        ActionType = action,
+        Status = status,
+        FileFormat = JobFileFormat.Csv,
+        FileName = $"users-{createdAt:HHmmss}.csv",
+        CreatedBy = "tests",
+        SnapshotAt = createdAt,
+        CreatedAt = createdAt,
+        UpdatedAt = createdAt,
+    };
+
     private static QueuedJob NewJob(Tenant tenant, string kind, DateTime availableAt) => new()
     {
         Kind = kind,
@@ -640,6 +690,7 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
             Jobs = new MongoJobQueueStore(mongo);
             Reports = new MongoErrorReportStore(mongo);
             Attributes = new MongoAttributeStore(mongo);
+            BulkJobs = new MongoBulkJobStore(mongo);
         }
 
         public MongoDatabaseProvider Mongo { get; }
@@ -662,6 +713,8 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
 
         public MongoAttributeStore Attributes { get; }
 
+        public MongoBulkJobStore BulkJobs { get; }
+
         public static async Task<Adapter> CreateAsync(string connectionString, Action<MongoClientSettings>? configure = null)
         {
             var options = new StorageOptions { Provider = StorageProvider.MongoDb };
@@ -673,7 +726,7 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
             foreach (IStoreInitializer store in new IStoreInitializer[]
                      {
                          adapter.Users, adapter.Sessions, adapter.Configs, adapter.Clients, adapter.Groups, adapter.Jobs, adapter.Reports,
-                         adapter.Attributes,
+                         adapter.Attributes, adapter.BulkJobs,
                      })
             {
                 await store.InitializeAsync(CancellationToken.None);
