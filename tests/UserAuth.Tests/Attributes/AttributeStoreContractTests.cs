@@ -10,7 +10,14 @@ public abstract class AttributeStoreContractTests(ApiFixture fixture)
 {
     private static readonly DateTime Now = new(2031, 5, 6, 7, 8, 9, 123, DateTimeKind.Utc);
 
-    private IAttributeStore Store => fixture.Services.GetRequiredService<IAttributeStore>();
+    private IAttributeStore Store
+    {
+        get
+        {
+            fixture.RequireStore();
+            return fixture.Services.GetRequiredService<IAttributeStore>();
+        }
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
