@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using UserAuth.Api.Features.BulkJobs;
 using UserAuth.Api.Features.Lifecycle;
 using UserAuth.Tests.Infrastructure;
 
@@ -37,6 +38,7 @@ public abstract class MetricsTests(ApiFixture fixture)
         Assert.True(session.TryGetProperty("cookie", out _));
         await http.DeleteAsync($"{app}/customers/sessions?id={userId}&reason=metrics");
         await fixture.Services.GetRequiredService<ErasureService>().EraseDueAsync(CancellationToken.None);
+        await fixture.Services.GetRequiredService<BulkJobRunner>().ReportQueueAsync(DateTime.UtcNow, CancellationToken.None);
 
         var response = await anonymous.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -54,6 +56,8 @@ public abstract class MetricsTests(ApiFixture fixture)
                      ("userauth_sessions_revoked_total", ["kind=\"all\""]),
                      ("userauth_jobs_queue_depth", ["queue=\"erasure\""]),
                      ("userauth_jobs_queue_oldest_age_seconds", ["queue=\"erasure\""]),
+                     ("userauth_jobs_queue_depth", ["queue=\"bulk_jobs\""]),
+                     ("userauth_jobs_queue_oldest_age_seconds", ["queue=\"bulk_jobs\""]),
                      ("dotnet_gc_collections_total", []),
                  })
         {

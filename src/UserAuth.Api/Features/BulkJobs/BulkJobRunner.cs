@@ -15,6 +15,7 @@ internal sealed class BulkJobRunner(
     BulkJobSignal signal,
     IOptions<BulkJobOptions> options,
     TimeProvider clock,
+    ServiceMetrics metrics,
     ILogger<BulkJobRunner> logger) : BackgroundService
 {
     /// <summary>This instance's name in leases.</summary>
@@ -58,11 +59,22 @@ internal sealed class BulkJobRunner(
         }
     }
 
+    /// <summary>
+    /// Reads the claimable jobs (pending, or running with an ended lease; at most 10, oldest first) and reports them as
+    /// the <c>bulk_jobs</c> queue: depth (capped at 10) and the oldest one's age since it was created.
+    /// </summary>
+    public async Task<IReadOnlyList<BulkJob>> ReportQueueAsync(DateTime now, CancellationToken cancellationToken)
+    {
+        var claimable = await store.FindClaimableAsync(now, 10, cancellationToken);
+        metrics.ReportJobQueue("bulk_jobs", claimable.Count, claimable.Count == 0 ? TimeSpan.Zero : now - claimable[0].CreatedAt);
+        return claimable;
+    }
+
     /// <summary>Claims the oldest claimable job, or returns null when there is none (or others won them all).</summary>
     public async Task<BulkJob?> ClaimAsync(CancellationToken cancellationToken)
     {
         var now = clock.UtcNowMs();
-        foreach (var job in await store.FindClaimableAsync(now, 10, cancellationToken))
+        foreach (var job in await ReportQueueAsync(now, cancellationToken))
         {
             var expected = job.Version;
             job.Version++;
