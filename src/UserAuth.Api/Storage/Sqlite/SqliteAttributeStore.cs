@@ -209,11 +209,7 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
             command.Parameters.AddWithValue("$skip", skip);
         }, cancellationToken);
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT COUNT(*) FROM user_attribute_definitions WHERE {where};";
-        Bind(count);
-        var total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        var total = await database.CountAsync($"SELECT COUNT(*) FROM user_attribute_definitions WHERE {where};", Bind, cancellationToken);
         return (items, total);
     }
 
@@ -370,12 +366,12 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
             command.Parameters.AddWithValue("$take", take);
             command.Parameters.AddWithValue("$skip", skip);
         }, cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT COUNT(*) FROM user_attributes WHERE {TenantWhere} AND user_id = $user;";
-        BindTenant(count, tenant);
-        count.Parameters.AddWithValue("$user", userId);
-        return (items, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
+        var total = await database.CountAsync($"SELECT COUNT(*) FROM user_attributes WHERE {TenantWhere} AND user_id = $user;", count =>
+        {
+            BindTenant(count, tenant);
+            count.Parameters.AddWithValue("$user", userId);
+        }, cancellationToken);
+        return (items, total);
     }
 
     public async Task<IReadOnlyList<UserAttribute>> FindValuesOfUsersAsync(Tenant tenant, IReadOnlyCollection<string> userIds,

@@ -102,11 +102,7 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
                 command.Parameters.AddWithValue("$take", take);
                 command.Parameters.AddWithValue("$skip", skip);
             }, cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT COUNT(*) FROM bulk_jobs WHERE {where};";
-        Bind(count);
-        return (items, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
+        return (items, await database.CountAsync($"SELECT COUNT(*) FROM bulk_jobs WHERE {where};", Bind, cancellationToken));
     }
 
     public async Task<IReadOnlyList<BulkJob>> FindClaimableAsync(DateTime now, int limit, CancellationToken cancellationToken) =>

@@ -105,6 +105,16 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>Creates the folder and switches the file to WAL; fails with a clear message when it cannot.</summary>
+    /// <summary>Runs a query that answers one integer (a <c>SELECT COUNT(*)</c>) on a connection of its own.</summary>
+    public async Task<long> CountAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         try

@@ -55,14 +55,9 @@ internal sealed class SqliteErrorReportStore(SqliteDatabase database) : IErrorRe
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<long> CountAsync(Tenant tenant, string reportId, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT COUNT(*) FROM job_error_rows WHERE {ReportWhere};";
-        Bind(command, tenant, reportId);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    public Task<long> CountAsync(Tenant tenant, string reportId, CancellationToken cancellationToken) =>
+        database.CountAsync($"SELECT COUNT(*) FROM job_error_rows WHERE {ReportWhere};",
+            command => Bind(command, tenant, reportId), cancellationToken);
 
     public async Task<IReadOnlyList<ErrorReportRow>> ReadAsync(Tenant tenant, string reportId, long afterRow, int limit,
         CancellationToken cancellationToken)

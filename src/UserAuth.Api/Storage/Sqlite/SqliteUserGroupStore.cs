@@ -166,11 +166,7 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
             command.Parameters.AddWithValue("$take", take);
             command.Parameters.AddWithValue("$skip", skip);
         }, cancellationToken);
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT COUNT(*) FROM user_groups WHERE {where};";
-        Bind(count);
-        var total = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        var total = await database.CountAsync($"SELECT COUNT(*) FROM user_groups WHERE {where};", Bind, cancellationToken);
         return (items, total);
     }
 
