@@ -625,76 +625,50 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
             Value = n["value"]?.ToJsonString() ?? "null",
         }).ToList();
 
-    private async Task<List<AttributeDefinition>> QueryDefinitionsAsync(string sql, Action<SqliteCommand> bind,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var found = new List<AttributeDefinition>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    private Task<List<AttributeDefinition>> QueryDefinitionsAsync(string sql, Action<SqliteCommand> bind,
+        CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, reader => new AttributeDefinition
         {
-            found.Add(new AttributeDefinition
-            {
-                Id = reader.GetString(0),
-                CompanyId = reader.GetString(1),
-                ApplicationId = reader.GetString(2),
-                Slug = reader.GetString(3),
-                Name = reader.GetString(4),
-                Description = reader.IsDBNull(5) ? null : reader.GetString(5),
-                Type = reader.GetString(6),
-                MultiValue = reader.GetBoolean(7),
-                CustomerEditable = reader.GetBoolean(8),
-                Encrypted = reader.GetBoolean(9),
-                Pinned = reader.GetBoolean(10),
-                PinOrder = reader.IsDBNull(11) ? null : reader.GetInt32(11),
-                DefaultValue = reader.IsDBNull(12) ? null : reader.GetString(12),
-                Validations = ParseValidations(reader.GetString(13)),
-                IsLocked = reader.GetBoolean(14),
-                CreatedBy = reader.GetString(15),
-                UpdatedBy = reader.GetString(16),
-                CreatedAt = Parse(reader.GetString(17)),
-                ModifiedAt = Parse(reader.GetString(18)),
-                Version = reader.GetInt32(19),
-            });
-        }
+            Id = reader.GetString(0),
+            CompanyId = reader.GetString(1),
+            ApplicationId = reader.GetString(2),
+            Slug = reader.GetString(3),
+            Name = reader.GetString(4),
+            Description = reader.IsDBNull(5) ? null : reader.GetString(5),
+            Type = reader.GetString(6),
+            MultiValue = reader.GetBoolean(7),
+            CustomerEditable = reader.GetBoolean(8),
+            Encrypted = reader.GetBoolean(9),
+            Pinned = reader.GetBoolean(10),
+            PinOrder = reader.IsDBNull(11) ? null : reader.GetInt32(11),
+            DefaultValue = reader.IsDBNull(12) ? null : reader.GetString(12),
+            Validations = ParseValidations(reader.GetString(13)),
+            IsLocked = reader.GetBoolean(14),
+            CreatedBy = reader.GetString(15),
+            UpdatedBy = reader.GetString(16),
+            CreatedAt = Parse(reader.GetString(17)),
+            ModifiedAt = Parse(reader.GetString(18)),
+            Version = reader.GetInt32(19),
+        }, cancellationToken);
 
-        return found;
-    }
-
-    private async Task<List<UserAttribute>> QueryValuesAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var found = new List<UserAttribute>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    private Task<List<UserAttribute>> QueryValuesAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, reader => new UserAttribute
         {
-            found.Add(new UserAttribute
-            {
-                Id = reader.GetString(0),
-                CompanyId = reader.GetString(1),
-                ApplicationId = reader.GetString(2),
-                DefinitionId = reader.GetString(3),
-                UserId = reader.GetString(4),
-                Type = reader.GetString(5),
-                Value = reader.IsDBNull(6) ? null : reader.GetString(6),
-                Cipher = reader.IsDBNull(7) ? null : reader.GetString(7),
-                KeyId = reader.IsDBNull(8) ? null : reader.GetString(8),
-                CustomerOverridden = reader.GetBoolean(9),
-                UpdatedBy = reader.GetString(10),
-                Hidden = reader.GetBoolean(11),
-                CreatedAt = Parse(reader.GetString(12)),
-                UpdatedAt = Parse(reader.GetString(13)),
-            });
-        }
-
-        return found;
-    }
+            Id = reader.GetString(0),
+            CompanyId = reader.GetString(1),
+            ApplicationId = reader.GetString(2),
+            DefinitionId = reader.GetString(3),
+            UserId = reader.GetString(4),
+            Type = reader.GetString(5),
+            Value = reader.IsDBNull(6) ? null : reader.GetString(6),
+            Cipher = reader.IsDBNull(7) ? null : reader.GetString(7),
+            KeyId = reader.IsDBNull(8) ? null : reader.GetString(8),
+            CustomerOverridden = reader.GetBoolean(9),
+            UpdatedBy = reader.GetString(10),
+            Hidden = reader.GetBoolean(11),
+            CreatedAt = Parse(reader.GetString(12)),
+            UpdatedAt = Parse(reader.GetString(13)),
+        }, cancellationToken);
 
     private static void Optional(SqliteCommand command, string name, object? value)
     {

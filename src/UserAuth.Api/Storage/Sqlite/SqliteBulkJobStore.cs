@@ -139,21 +139,8 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
                 command.Parameters.AddWithValue("$limit", limit);
             }, cancellationToken);
 
-    private async Task<List<BulkJob>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var jobs = new List<BulkJob>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            jobs.Add(JsonSerializer.Deserialize<BulkJob>(reader.GetString(0), Stored)!);
-        }
-
-        return jobs;
-    }
+    private Task<List<BulkJob>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, reader => JsonSerializer.Deserialize<BulkJob>(reader.GetString(0), Stored)!, cancellationToken);
 
     private static void Bind(SqliteCommand command, BulkJob job)
     {

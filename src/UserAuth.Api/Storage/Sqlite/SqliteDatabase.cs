@@ -105,6 +105,24 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }, cancellationToken);
 
     /// <summary>Creates the folder and switches the file to WAL; fails with a clear message when it cannot.</summary>
+    /// <summary>Runs a query on a connection of its own and maps every row it answers.</summary>
+    public async Task<List<T>> QueryAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        bind(command);
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(map(reader));
+        }
+
+        return rows;
+    }
+
     /// <summary>Runs a query that answers one integer (a <c>SELECT COUNT(*)</c>) on a connection of its own.</summary>
     public async Task<long> CountAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
     {

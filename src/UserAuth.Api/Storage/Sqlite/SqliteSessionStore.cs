@@ -190,39 +190,26 @@ internal sealed class SqliteSessionStore(SqliteDatabase database) : ISessionStor
         }, cancellationToken);
     }
 
-    private async Task<List<UserSession>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var sessions = new List<UserSession>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    private Task<List<UserSession>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, reader => new UserSession
         {
-            sessions.Add(new UserSession
-            {
-                Id = reader.GetString(0),
-                CompanyId = reader.GetString(1),
-                ApplicationId = reader.GetString(2),
-                UserId = reader.GetString(3),
-                SidHash = reader.GetString(4),
-                Domain = reader.GetString(5),
-                Ip = reader.IsDBNull(6) ? null : reader.GetString(6),
-                UserAgent = reader.IsDBNull(7) ? null : reader.GetString(7),
-                MaxAge = reader.GetInt64(8),
-                CreatedAt = Parse(reader.GetString(9)),
-                ExpiresAt = Parse(reader.GetString(10)),
-                RevokedAt = reader.IsDBNull(11) ? null : Parse(reader.GetString(11)),
-                RevokedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
-                RevokeReason = reader.IsDBNull(13) ? null : reader.GetString(13),
-                RevocationId = reader.IsDBNull(14) ? null : reader.GetString(14),
-                UserEpoch = reader.GetInt32(15),
-            });
-        }
-
-        return sessions;
-    }
+            Id = reader.GetString(0),
+            CompanyId = reader.GetString(1),
+            ApplicationId = reader.GetString(2),
+            UserId = reader.GetString(3),
+            SidHash = reader.GetString(4),
+            Domain = reader.GetString(5),
+            Ip = reader.IsDBNull(6) ? null : reader.GetString(6),
+            UserAgent = reader.IsDBNull(7) ? null : reader.GetString(7),
+            MaxAge = reader.GetInt64(8),
+            CreatedAt = Parse(reader.GetString(9)),
+            ExpiresAt = Parse(reader.GetString(10)),
+            RevokedAt = reader.IsDBNull(11) ? null : Parse(reader.GetString(11)),
+            RevokedBy = reader.IsDBNull(12) ? null : reader.GetString(12),
+            RevokeReason = reader.IsDBNull(13) ? null : reader.GetString(13),
+            RevocationId = reader.IsDBNull(14) ? null : reader.GetString(14),
+            UserEpoch = reader.GetInt32(15),
+        }, cancellationToken);
 
     private static void BindTenant(SqliteCommand command, Tenant tenant)
     {

@@ -273,21 +273,8 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task<List<UserGroup>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var groups = new List<UserGroup>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            groups.Add(JsonSerializer.Deserialize<UserGroup>(reader.GetString(0), DocJson)!);
-        }
-
-        return groups;
-    }
+    private Task<List<UserGroup>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, reader => JsonSerializer.Deserialize<UserGroup>(reader.GetString(0), DocJson)!, cancellationToken);
 
     private static void BindGroup(SqliteCommand command, UserGroup group)
     {
