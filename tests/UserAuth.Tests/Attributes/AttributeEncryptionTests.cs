@@ -136,7 +136,7 @@ public sealed class AttributeEncryptionTests
             var visible = $"Visible-{Guid.NewGuid():N}";
             var encrypted = Id(await http.DefineAsync(app, "string", new { encrypted = true }));
             var plain = Id(await http.DefineAsync(app, "string"));
-            var user = await http.NewUserAsync(app);
+            var user = (await http.NewCustomerAsync(app)).Id;
 
             await http.SetAsync(app, encrypted, user, secret);
             await http.SetAsync(app, plain, user, visible);
@@ -175,8 +175,8 @@ public sealed class AttributeEncryptionTests
             {
                 var http = await ClientAsync(one);
                 definition = Id(await http.DefineAsync(app, "string", new { encrypted = true }));
-                first = await http.NewUserAsync(app);
-                second = await http.NewUserAsync(app);
+                first = (await http.NewCustomerAsync(app)).Id;
+                second = (await http.NewCustomerAsync(app)).Id;
                 await http.SetAsync(app, definition, first, "first-secret");
             }
 

@@ -24,10 +24,10 @@ public abstract class AttributeFilterApiTests(ApiFixture fixture)
         var blob = Id(await http.DefineAsync(app, "json"));
         var email = Id(await http.DefineAsync(app, "email"));
         var adaEmail = $"ada.{Guid.NewGuid():N}@example.com";
-        var ada = (await http.PostJsonAsync($"{Http.App(app)}/customers", Build.User(email: adaEmail))).GetProperty("user").GetProperty("_id").GetString()!;
-        var bob = await http.NewUserAsync(app);
-        var cy = await http.NewUserAsync(app);
-        var dee = await http.NewUserAsync(app);
+        var ada = (await http.NewCustomerAsync(app, email: adaEmail)).Id;
+        var bob = (await http.NewCustomerAsync(app)).Id;
+        var cy = (await http.NewCustomerAsync(app)).Id;
+        var dee = (await http.NewCustomerAsync(app)).Id;
 
         async Task Set(string user, params (string Definition, object Value)[] values) =>
             await http.PostJsonAsync($"{Http.App(app)}/user_attribute/user/{user}",

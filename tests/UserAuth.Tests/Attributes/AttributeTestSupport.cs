@@ -34,11 +34,8 @@ internal static class AttributeApi
 
     public static string Id(JsonElement element) => element.GetProperty("_id").GetString()!;
 
-    public static async Task<string> NewUserAsync(this HttpClient http, string app)
-    {
-        var body = await http.PostJsonAsync($"{Http.App(app)}/customers", Build.User(email: $"{Build.Username()}@example.com"));
-        return body.GetProperty("user").GetProperty("_id").GetString()!;
-    }
+    /// <summary>Kept for tests written before the shared builders: use <see cref="TestUsers"/>.</summary>
+    public static async Task<string> NewUserAsync(this HttpClient http, string app) => (await http.NewCustomerAsync(app)).Id;
 
     public static Task<JsonElement> SetAsync(this HttpClient http, string app, string definitionId, string userId, object? value,
         HttpStatusCode status = HttpStatusCode.OK) =>

@@ -124,7 +124,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         var definition = await http.DefineAsync(app, "string");
         var path = $"{Definitions(app)}/{Id(definition)}";
         await http.PutJsonAsync(path, new { type = "url" }); // no values yet: allowed
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         await http.SetAsync(app, Id(definition), user, "https://example.com");
 
         Http.AssertError(await http.PutJsonAsync(path, new { type = "string" }, HttpStatusCode.Conflict), "definition_in_use", "type");
@@ -139,7 +139,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         var definition = await http.DefineAsync(app, "number");
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var value = await http.SetAsync(app, Id(definition), user, 42);
 
         var deleted = await http.DeleteJsonAsync($"{Definitions(app)}/{Id(definition)}");
@@ -215,7 +215,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         var definition = await http.DefineAsync(app, type);
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var written = await (await http.PutAsync(Value(app, Id(definition), user), Http.RawJson($$$"""{"attribute": {"value": {{{given}}}}}""")))
             .ExpectAsync(HttpStatusCode.OK);
@@ -244,7 +244,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         var definition = await http.DefineAsync(app, type);
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var error = await (await http.PutAsync(Value(app, Id(definition), user), Http.RawJson($$$"""{"attribute": {"value": {{{value}}}}}""")))
             .ExpectAsync(HttpStatusCode.BadRequest);
@@ -259,7 +259,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var code = await http.DefineAsync(app, "string", new { validations = new object[] { new { type = "regex", value = "^[A-Z]{3}$" }, new { type = "max", value = 3 } } });
         var age = await http.DefineAsync(app, "number", new { validations = new object[] { new { type = "min", value = 18 }, new { type = "max", value = 120 } } });
         var tier = await http.DefineAsync(app, "enum", new { validations = new object[] { new { type = "enum", value = new[] { "gold", "silver" } } } });
@@ -293,7 +293,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var definition = await http.DefineAsync(app, "string", new { validations = new object[] { new { type = "regex", value = "^(a+)+$" } } });
         var started = System.Diagnostics.Stopwatch.StartNew();
         await http.SetAsync(app, Id(definition), user, new string('a', 3000) + "!", HttpStatusCode.BadRequest);
@@ -305,7 +305,7 @@ public abstract class AttributesApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var name = await http.DefineAsync(app, "string");
         var age = await http.DefineAsync(app, "number");
         var path = $"{Http.App(app)}/user_attribute/user/{user}";
@@ -337,8 +337,8 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         var other = ApiFixture.NewApplicationId();
         var definition = await http.DefineAsync(app, "string");
         var foreignDefinition = await http.DefineAsync(other, "string");
-        var user = await http.NewUserAsync(app);
-        var foreignUser = await http.NewUserAsync(other);
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var foreignUser = (await http.NewCustomerAsync(other)).Id;
         var value = await http.SetAsync(app, Id(definition), user, "mine");
 
         Http.AssertError(await http.SetAsync(app, Id(definition), foreignUser, "x", HttpStatusCode.NotFound), "user_not_found");
@@ -359,8 +359,8 @@ public abstract class AttributesApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         var definition = await http.DefineAsync(app, "string");
-        var user = await http.NewUserAsync(app);
-        var archived = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var archived = (await http.NewCustomerAsync(app)).Id;
         var value = await http.SetAsync(app, Id(definition), user, "kept");
         await http.SetAsync(app, Id(definition), archived, "gone");
         var eq = new object[] { new { definition_id = Id(definition), type = "eq", value = "kept" } };

@@ -23,13 +23,11 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
 
     private IUserStore Users => fixture.Services.GetRequiredService<IUserStore>();
 
-    private static DateTime Ms(DateTime t) => new(t.Ticks - (t.Ticks % TimeSpan.TicksPerMillisecond), DateTimeKind.Utc);
-
     private BulkJob NewJob(string action = JobAction.Import, string status = JobStatus.Completed, string format = JobFileFormat.Csv,
         string name = "users.csv", DateTime? createdAt = null, Tenant? where = null)
     {
         var t = where ?? tenant;
-        var at = Ms(createdAt ?? DateTime.UtcNow);
+        var at = Build.Millis(createdAt ?? DateTime.UtcNow);
         return new BulkJob
         {
             Id = Ids.New(),
@@ -114,7 +112,7 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     [Fact]
     public async Task Claimable_jobs_are_pending_or_running_with_an_ended_lease()
     {
-        var now = Ms(DateTime.UtcNow);
+        var now = Build.Millis(DateTime.UtcNow);
         var pending = NewJob(status: JobStatus.Pending, createdAt: now.AddYears(-30));
         var leased = NewJob(status: JobStatus.Running, createdAt: now.AddYears(-30));
         leased.LeaseUntil = now.AddMinutes(1);
@@ -137,7 +135,7 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     [Fact]
     public async Task Files_due_are_the_finished_jobs_whose_retention_ended()
     {
-        var now = Ms(DateTime.UtcNow);
+        var now = Build.Millis(DateTime.UtcNow);
         var due = NewJob();
         due.FilesExpireAt = now.AddYears(-20);
         var kept = NewJob();
@@ -154,22 +152,8 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
         Assert.DoesNotContain(running.Id, found);
     }
 
-    private User NewUser(string? username = null, DateTime? createdAt = null, string? id = null)
-    {
-        var user = new User
-        {
-            Id = id ?? Ids.New(),
-            CompanyId = tenant.CompanyId,
-            ApplicationId = tenant.ApplicationId,
-            Username = username ?? Build.Username(),
-            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
-            Meta = "{}",
-            CreatedAt = Ms(createdAt ?? DateTime.UtcNow),
-            UpdatedAt = Ms(DateTime.UtcNow),
-        };
-        user.RefreshDerived();
-        return user;
-    }
+    private User NewUser(string? username = null, DateTime? createdAt = null, string? id = null) =>
+        Build.StoredUser(tenant, username, createdAt: createdAt, meta: "{}", id: id);
 
     [Fact]
     public async Task InsertMany_writes_a_batch_and_skips_users_already_written()
@@ -211,7 +195,7 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     public async Task ListByCreation_pages_by_keyset_without_gaps_or_repeats_under_the_upper_bound()
     {
         _ = Jobs;
-        var t0 = Ms(DateTime.UtcNow.AddMinutes(-10));
+        var t0 = Build.Millis(DateTime.UtcNow.AddMinutes(-10));
         var users = new List<User>();
         for (var i = 0; i < 7; i++)
         {

@@ -14,10 +14,6 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
 
     private static string Id(JsonElement job) => job.GetProperty("_id").GetString()!;
 
-    private async Task<JsonElement> CreateUserAsync(HttpClient http, string? username = null, string? email = null, string? first = null) =>
-        (await http.PostJsonAsync($"{P}/customers", Build.User(username, email: email ?? $"{Guid.NewGuid():N}@example.com", firstName: first ?? "Akash")))
-        .GetProperty("user");
-
     private async Task<JsonElement> ExportAsync(HttpClient http, object body, string? application = null)
     {
         var job = await http.PostJsonAsync($"{Http.App(application ?? app)}/users/jobs/export", body);
@@ -28,8 +24,8 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
     public async Task Import_writes_valid_rows_and_lists_each_bad_row_with_its_reason_in_the_error_file()
     {
         var http = await fixture.ClientAsync();
-        var existing = await CreateUserAsync(http);
-        var taken = existing.GetProperty("username").GetString()!;
+        var existing = await http.NewCustomerAsync(app);
+        var taken = existing.Username;
         var dupEmail = $"{Guid.NewGuid():N}@example.com";
         var good1 = Build.Username();
         var file = Bulk.Csv(
@@ -152,7 +148,7 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         for (var i = 0; i < 25; i++)
         {
-            await CreateUserAsync(http, first: i % 2 == 0 ? "Zoë, \"the\" first" : "Plain");
+            await http.NewCustomerAsync(app, firstName: i % 2 == 0 ? "Zoë, \"the\" first" : "Plain");
         }
 
         var first = await ExportAsync(http, new { file_format = "csv" });
@@ -177,7 +173,7 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         for (var i = 0; i < 12; i++)
         {
-            await CreateUserAsync(http);
+            await http.NewCustomerAsync(app);
         }
 
         var first = await ExportAsync(http, new { file_format = "xlsx" });
@@ -217,13 +213,13 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
     public async Task Export_filters_by_search_status_and_creation_dates()
     {
         var http = await fixture.ClientAsync();
-        var early = await CreateUserAsync(http, first: "Early");
+        var early = await http.NewCustomerAsync(app, firstName: "Early");
         await Task.Delay(20);
         var middle = DateTime.UtcNow;
         await Task.Delay(20);
-        var findMe = await CreateUserAsync(http, username: "findme_" + Guid.NewGuid().ToString("N")[..6], first: "Zed");
-        var blocked = await CreateUserAsync(http, first: "Blocked");
-        await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { blocked.GetProperty("_id").GetString() }, status = false, reason = "test" });
+        var findMe = await http.NewCustomerAsync(app, username: "findme_" + Guid.NewGuid().ToString("N")[..6], firstName: "Zed");
+        var blocked = await http.NewCustomerAsync(app, firstName: "Blocked");
+        await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { blocked.Id }, status = false, reason = "test" });
 
         async Task<List<string>> Usernames(object body)
         {
@@ -232,10 +228,10 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
             return Bulk.ParseCsv(await Bulk.DownloadAsync(http, Bulk.Link(job, "file"))).Skip(1).Select(r => r[0]).ToList();
         }
 
-        string U(JsonElement user) => user.GetProperty("username").GetString()!;
+        string U(CreatedUser user) => user.Username;
         Assert.Equal([U(early), U(findMe), U(blocked)], await Usernames(new { file_format = "csv" }));
         Assert.Equal([U(findMe)], await Usernames(new { file_format = "csv", search = "findme_" }));
-        Assert.Equal([U(early)], await Usernames(new { file_format = "csv", search = early.GetProperty("emails")[0].GetProperty("email").GetString() }));
+        Assert.Equal([U(early)], await Usernames(new { file_format = "csv", search = early.Email }));
         Assert.Equal([U(blocked)], await Usernames(new { file_format = "csv", status = "blocked" }));
         Assert.Equal([U(early), U(findMe)], await Usernames(new { file_format = "csv", status = "active" }));
         Assert.Equal([U(findMe), U(blocked)], await Usernames(new { file_format = "csv", created_from = middle }));

@@ -86,7 +86,7 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
         var before = new List<string>();
         for (var i = 0; i < 3; i++)
         {
-            before.Add((await http.PostJsonAsync($"{P}/customers", Build.User())).GetProperty("user").GetProperty("username").GetString()!);
+            before.Add((await http.NewCustomerAsync(app, Build.User())).Username);
         }
 
         var created = await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv" });
@@ -94,7 +94,7 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
         await Task.Delay(10);
         for (var i = 0; i < 2; i++)
         {
-            await http.PostJsonAsync($"{P}/customers", Build.User());
+            await http.NewCustomerAsync(app, Build.User());
         }
 
         var runner = host.Services.GetRequiredService<BulkJobRunner>();
@@ -189,10 +189,10 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
         await using var files = await LoopbackFileServer.StartAsync();
         await using var host = Host(FreshStore(), ("FileFetch:AllowLoopback", "true"));
         var http = await ClientAsync(host);
-        var users = new List<(string Id, string Email, string Phone)>();
+        var users = new List<CreatedUser>();
         for (var i = 0; i < 5; i++)
         {
-            users.Add(await Groups.GroupTestSupport.NewUserAsync(http, P));
+            users.Add(await http.NewCustomerAsync(app));
         }
 
         var url = files.Serve("members.csv", "email,action\n" + $"{users[1].Email},add\n{users[3].Email},add\n");

@@ -11,14 +11,11 @@ public abstract class CustomersApiTests(ApiFixture fixture)
 
     private string P => Http.App(app);
 
-    private async Task<JsonElement> CreateAsync(HttpClient http, Dictionary<string, object?>? body = null) =>
-        (await http.PostJsonAsync($"{P}/customers", body ?? Build.User())).GetProperty("user");
-
     [Fact]
     public async Task Create_answers_the_reference_shape_with_normalised_identifiers()
     {
         var http = await fixture.ClientAsync();
-        var user = await CreateAsync(http, Build.User(username: "Akash_Mane", phone: "+91 86525 23958", email: " AkashMane@GoFynd.com "));
+        var user = (await http.NewCustomerAsync(app, Build.User(username: "Akash_Mane", phone: "+91 86525 23958", email: " AkashMane@GoFynd.com "))).Json;
 
         Assert.Matches("^[0-9a-f]{24}$", user.GetProperty("_id").GetString());
         Assert.Equal("Akash_Mane", user.GetProperty("username").GetString());
@@ -83,7 +80,7 @@ public abstract class CustomersApiTests(ApiFixture fixture)
         var phone = Build.Phone();
         var email = $"{Build.Username()}@example.com";
         var first = Build.User(phone: phone, email: email);
-        await CreateAsync(http, first);
+        await http.NewCustomerAsync(app, first);
 
         var sameUsername = await http.PostJsonAsync($"{P}/customers",
             Build.User(username: ((string)first["username"]!).ToUpperInvariant()), HttpStatusCode.Conflict);
@@ -118,7 +115,7 @@ public abstract class CustomersApiTests(ApiFixture fixture)
     public async Task Update_changes_only_sent_fields_replaces_lists_and_bumps_version()
     {
         var http = await fixture.ClientAsync();
-        var user = await CreateAsync(http, Build.User(firstName: "Akash", lastName: "Mane", email: $"{Build.Username()}@example.com"));
+        var user = (await http.NewCustomerAsync(app, Build.User(firstName: "Akash", lastName: "Mane", email: $"{Build.Username()}@example.com"))).Json;
         var id = user.GetProperty("_id").GetString();
         var newPhone = Build.Phone();
 
@@ -143,7 +140,7 @@ public abstract class CustomersApiTests(ApiFixture fixture)
         Assert.Equal(91, phone.GetProperty("country_code").GetInt32());
 
         // The old phone is free again; the new one is taken.
-        await CreateAsync(http, Build.User(phone: user.GetProperty("phone_numbers")[0].GetProperty("phone").GetString()));
+        await http.NewCustomerAsync(app, Build.User(phone: user.GetProperty("phone_numbers")[0].GetProperty("phone").GetString()));
         var taken = await http.PostJsonAsync($"{P}/customers", Build.User(phone: newPhone), HttpStatusCode.Conflict);
         Http.AssertError(taken, "duplicate_phone", "phone_number");
     }
@@ -152,8 +149,8 @@ public abstract class CustomersApiTests(ApiFixture fixture)
     public async Task Update_validates_lists_and_reports_conflicts_with_other_users()
     {
         var http = await fixture.ClientAsync();
-        var other = await CreateAsync(http, Build.User(email: $"{Build.Username()}@example.com"));
-        var user = await CreateAsync(http);
+        var other = (await http.NewCustomerAsync(app, Build.User(email: $"{Build.Username()}@example.com"))).Json;
+        var user = (await http.NewCustomerAsync(app, Build.User())).Json;
         var id = user.GetProperty("_id").GetString();
 
         var twoPrimaries = await http.PutJsonAsync($"{P}/customers/{id}", new
@@ -196,7 +193,7 @@ public abstract class CustomersApiTests(ApiFixture fixture)
     public async Task Concurrent_updates_of_different_fields_lose_no_write()
     {
         var http = await fixture.ClientAsync();
-        var id = (await CreateAsync(http)).GetProperty("_id").GetString();
+        var id = (await http.NewCustomerAsync(app, Build.User())).Id;
         var changes = new Dictionary<string, string>
         {
             ["first_name"] = "F",
@@ -226,7 +223,7 @@ public abstract class CustomersApiTests(ApiFixture fixture)
         var ids = new List<string>();
         for (var i = 0; i < 5; i++)
         {
-            ids.Add((await CreateAsync(http)).GetProperty("_id").GetString()!);
+            ids.Add((await http.NewCustomerAsync(app, Build.User())).Id!);
         }
 
         var page1 = await http.GetJsonAsync($"{P}/customers/list?page_size=2&page_no=1");
@@ -271,8 +268,8 @@ public abstract class CustomersApiTests(ApiFixture fixture)
         var phone = Build.Phone();
         var username = Build.Username("zed");
         var email = $"{username}@example.com";
-        var target = await CreateAsync(http, Build.User(username: username, phone: phone, email: email, firstName: "Quentin", lastName: "Zarathustra"));
-        await CreateAsync(http, Build.User(firstName: "Other", lastName: "Person"));
+        var target = (await http.NewCustomerAsync(app, Build.User(username: username, phone: phone, email: email, firstName: "Quentin", lastName: "Zarathustra"))).Json;
+        await http.NewCustomerAsync(app, Build.User(firstName: "Other", lastName: "Person"));
         var id = target.GetProperty("_id").GetString();
 
         foreach (var q in new[]
@@ -295,9 +292,9 @@ public abstract class CustomersApiTests(ApiFixture fixture)
     public async Task Search_takes_q_or_a_repeated_query_of_emails_and_phones()
     {
         var http = await fixture.ClientAsync();
-        var a = await CreateAsync(http, Build.User(email: $"{Build.Username()}@example.com"));
-        var b = await CreateAsync(http);
-        await CreateAsync(http);
+        var a = (await http.NewCustomerAsync(app, Build.User(email: $"{Build.Username()}@example.com"))).Json;
+        var b = (await http.NewCustomerAsync(app, Build.User())).Json;
+        await http.NewCustomerAsync(app, Build.User());
 
         var byQ = await http.GetJsonAsync($"{P}/customers/search?q={a.GetProperty("emails")[0].GetProperty("email").GetString()}");
         Assert.Equal(a.GetProperty("_id").GetString(), Assert.Single(byQ.GetProperty("users").EnumerateArray()).GetProperty("_id").GetString());
@@ -321,7 +318,7 @@ public abstract class CustomersApiTests(ApiFixture fixture)
         Http.AssertError(none, "unauthorized");
 
         var main = await fixture.ClientAsync();
-        var userId = (await CreateAsync(main)).GetProperty("_id").GetString();
+        var userId = (await main.NewCustomerAsync(app, Build.User())).Id;
 
         var other = await fixture.ClientAsync(TestClients.OtherCompany);
         Http.AssertError(await other.GetJsonAsync($"{P}/customers/list", HttpStatusCode.Forbidden), "forbidden");

@@ -90,14 +90,7 @@ public abstract class MetaLimitsApiTests(ApiFixture fixture)
         // A user stored before the limits existed, with a meta deeper than any answer can carry.
         fixture.RequireStore();
         var tenant = new Tenant("1001", app);
-        var now = DateTime.UtcNow;
-        var user = new User
-        {
-            Id = Ids.New(), CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, Username = Build.Username("legacy"),
-            Meta = Nested(40), CreatedAt = now, UpdatedAt = now,
-            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
-        };
-        user.RefreshDerived();
+        var user = Build.StoredUser(tenant, Build.Username("legacy"), meta: Nested(40));
         await fixture.Services.GetRequiredService<IUserStore>().InsertAsync(user, TestContext.Current.CancellationToken);
         var http = await fixture.ClientAsync();
 

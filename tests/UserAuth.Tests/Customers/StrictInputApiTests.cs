@@ -1,6 +1,5 @@
 using System.Net;
 using UserAuth.Tests.Infrastructure;
-using UserAuth.Tests.Sessions;
 
 namespace UserAuth.Tests.Customers;
 
@@ -23,7 +22,7 @@ public abstract class StrictInputApiTests(ApiFixture fixture)
 
         var refused = await http.PostJsonAsync($"{Http.App(app)}/customers", body, HttpStatusCode.BadRequest);
         Http.AssertError(refused, "validation_failed", field);
-        var id = (await http.PostJsonAsync($"{Http.App(app)}/customers", Build.User())).GetProperty("user").GetProperty("_id").GetString();
+        var id = (await http.NewCustomerAsync(app, Build.User())).Id;
         var update = await http.PutJsonAsync($"{Http.App(app)}/customers/{id}", new Dictionary<string, string> { [field] = value },
             HttpStatusCode.BadRequest);
         Http.AssertError(update, "validation_failed", field);
@@ -39,7 +38,7 @@ public abstract class StrictInputApiTests(ApiFixture fixture)
     public async Task A_session_domain_must_be_a_plausible_public_host_name(string domain)
     {
         var http = await fixture.ClientAsync();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var refused = await http.PostJsonAsync($"{Http.App(app)}/customers/session", new { user_id = user, domain },
             HttpStatusCode.BadRequest);

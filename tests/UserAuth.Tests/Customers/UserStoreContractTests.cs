@@ -20,28 +20,8 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
         }
     }
 
-    private User NewUser(string? username = null, string? email = null, DateTime? createdAt = null, Tenant? where = null)
-    {
-        var t = where ?? tenant;
-        var user = new User
-        {
-            Id = Ids.New(),
-            CompanyId = t.CompanyId,
-            ApplicationId = t.ApplicationId,
-            Username = username ?? Build.Username(),
-            FirstName = "Ada",
-            LastName = "Lovelace",
-            Meta = """{"k": [1, "two", {"three": 3}]}""",
-            Emails = email is null ? [] : [new UserEmail { Email = email, Primary = true }],
-            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
-            CreatedAt = createdAt ?? DateTime.UtcNow,
-            UpdatedAt = DateTime.UtcNow,
-            Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = DateTime.UtcNow }],
-        };
-        user.CreatedAt = new DateTime(user.CreatedAt.Ticks - user.CreatedAt.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc);
-        user.RefreshDerived();
-        return user;
-    }
+    private User NewUser(string? username = null, string? email = null, DateTime? createdAt = null, Tenant? where = null) =>
+        Build.StoredUser(where ?? tenant, username, email, createdAt: createdAt, meta: """{"k": [1, "two", {"three": 3}]}""");
 
     [Fact]
     public async Task Inserted_users_read_back_whole_and_only_in_their_tenant()

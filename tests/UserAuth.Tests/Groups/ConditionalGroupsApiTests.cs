@@ -24,10 +24,10 @@ public abstract class ConditionalGroupsApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var tier = AttributeApi.Id(await http.DefineAsync(app, "string"));
         var age = AttributeApi.Id(await http.DefineAsync(app, "number"));
-        var gold30 = await http.NewUserAsync(app);
-        var gold20 = await http.NewUserAsync(app);
-        var silver40 = await http.NewUserAsync(app);
-        var gold50 = await http.NewUserAsync(app);
+        var gold30 = (await http.NewCustomerAsync(app)).Id;
+        var gold20 = (await http.NewCustomerAsync(app)).Id;
+        var silver40 = (await http.NewCustomerAsync(app)).Id;
+        var gold50 = (await http.NewCustomerAsync(app)).Id;
         foreach (var (user, t, a) in new[] { (gold30, "gold", 30), (gold20, "gold", 20), (silver40, "silver", 40), (gold50, "gold", 50) })
         {
             await http.SetAsync(app, tier, user, t);
@@ -77,7 +77,7 @@ public abstract class ConditionalGroupsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var tier = AttributeApi.Id(await http.DefineAsync(app, "string"));
-        var user = await http.NewUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         await http.SetAsync(app, tier, user, "gold");
         var bulk = Uid(await http.PostJsonAsync($"{P}/user_group", new { name = "bulk", description = "d" }));
         await (await http.PatchAsync($"{P}/user_group/{bulk}", Http.Json(new { type = "json", user_data = new[] { new { action = "add", user_id = user } } })))

@@ -109,10 +109,10 @@ public sealed class GroupFetchPolicyTests : IAsyncLifetime
     public async Task A_file_over_a_limit_fails_the_group_and_applies_nothing()
     {
         var http = await StartAsync(("FileFetch:MaxRows", "5"), ("FileFetch:MaxBytes", "4000"), ("FileFetch:TimeoutSeconds", "1"));
-        var users = new List<(string Id, string Email, string Phone)>();
+        var users = new List<CreatedUser>();
         for (var i = 0; i < 6; i++)
         {
-            users.Add(await NewUserAsync(http, P));
+            users.Add(await http.NewCustomerAsync(app));
         }
 
         var rows = files.Serve($"{app}-rows.csv", "email,action\n" + string.Concat(users.Select(u => $"{u.Email},add\n")));

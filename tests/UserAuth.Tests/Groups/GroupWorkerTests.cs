@@ -83,10 +83,10 @@ public abstract class GroupWorkerTests : IAsyncLifetime
         var b = Start();
         var httpA = await ClientAsync(a);
         var httpB = await ClientAsync(b);
-        var users = new List<(string Id, string Email, string Phone)>();
+        var users = new List<CreatedUser>();
         for (var i = 0; i < 8; i++)
         {
-            users.Add(await NewUserAsync(i % 2 == 0 ? httpA : httpB, P));
+            users.Add(await (i % 2 == 0 ? httpA : httpB).NewCustomerAsync(app));
         }
 
         var csv = "email,action\n" + string.Concat(users.Select(u => $"{u.Email},add\n")) + "nobody1@example.com,add\nnobody2@example.com,add\n";
@@ -116,10 +116,10 @@ public abstract class GroupWorkerTests : IAsyncLifetime
         const int rows = 6_000;
         var first = Start(("Jobs:BatchSize", "20"), ("Jobs:Concurrency", "1"));
         var http = await ClientAsync(first);
-        var users = new List<(string Id, string Email, string Phone)>();
+        var users = new List<CreatedUser>();
         for (var i = 0; i < 40; i++)
         {
-            users.Add(await NewUserAsync(http, P));
+            users.Add(await http.NewCustomerAsync(app));
         }
 
         var csv = new StringBuilder("email,action\n");
@@ -165,10 +165,10 @@ public abstract class GroupWorkerTests : IAsyncLifetime
     {
         var api = Start(("Jobs:Enabled", "false"));
         var http = await ClientAsync(api);
-        var good = new List<(string Id, string Email, string Phone)>();
+        var good = new List<CreatedUser>();
         for (var i = 0; i < 3; i++)
         {
-            good.Add(await NewUserAsync(http, P));
+            good.Add(await http.NewCustomerAsync(app));
         }
 
         // Rows 1-3 were "applied" by the crashed instance (checkpoint 3): their error rows must not appear again.

@@ -127,11 +127,11 @@ public abstract class GroupsApiTests(ApiFixture fixture) : IAsyncLifetime
     public async Task A_file_group_is_pending_then_completed_with_an_error_report()
     {
         var http = await fixture.ClientAsync();
-        var a = await NewUserAsync(http, P);
-        var b = await NewUserAsync(http, P);
-        var c = await NewUserAsync(http, P);
-        var d = await NewUserAsync(http, P);
-        var otherApp = await NewUserAsync(http, Http.App(ApiFixture.NewApplicationId()));
+        var a = await http.NewCustomerAsync(app);
+        var b = await http.NewCustomerAsync(app);
+        var c = await http.NewCustomerAsync(app);
+        var d = await http.NewCustomerAsync(app);
+        var otherApp = await http.NewCustomerAsync(ApiFixture.NewApplicationId());
         var csv = string.Join('\n',
             "email,phone_number,user_id,action",
             $"{a.Email},,,add",
@@ -194,8 +194,8 @@ public abstract class GroupsApiTests(ApiFixture fixture) : IAsyncLifetime
     public async Task Json_entries_add_and_remove_members()
     {
         var http = await fixture.ClientAsync();
-        var a = await NewUserAsync(http, P);
-        var b = await NewUserAsync(http, P);
+        var a = await http.NewCustomerAsync(app);
+        var b = await http.NewCustomerAsync(app);
         var group = await CreateAsync(http, new { name = "From JSON", description = "d" });
         var uid = Uid(group);
 
@@ -307,9 +307,9 @@ public abstract class GroupsApiTests(ApiFixture fixture) : IAsyncLifetime
     public async Task Archived_and_deleted_users_leave_the_groups_while_they_are_so()
     {
         var http = await fixture.ClientAsync();
-        var a = await NewUserAsync(http, P);
-        var b = await NewUserAsync(http, P);
-        var c = await NewUserAsync(http, P);
+        var a = await http.NewCustomerAsync(app);
+        var b = await http.NewCustomerAsync(app);
+        var c = await http.NewCustomerAsync(app);
         var uid = Uid(await CreateAsync(http, new { name = "n", description = "d" }));
         await (await http.PatchAsync($"{P}/user_group/{uid}", Http.Json(new
         {

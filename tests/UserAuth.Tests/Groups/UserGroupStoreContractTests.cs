@@ -49,13 +49,7 @@ public abstract class UserGroupStoreContractTests(ApiFixture fixture)
 
     private async Task<string> NewUserAsync(UserState state = UserState.Live)
     {
-        var user = new User
-        {
-            Id = Ids.New(), CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, Username = Build.Username(),
-            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
-            State = state, CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
-        };
-        user.RefreshDerived();
+        var user = Build.StoredUser(tenant, state: state);
         await fixture.Services.GetRequiredService<IUserStore>().InsertAsync(user, None);
         return user.Id;
     }

@@ -75,26 +75,3 @@ public static class Http
         }
     }
 }
-
-/// <summary>Test data with sensible defaults.</summary>
-public static class Build
-{
-    private static int counter = Random.Shared.Next(1_000_000);
-
-    /// <summary>A unique valid Indian mobile number (national form).</summary>
-    public static string Phone() => "98" + (Interlocked.Increment(ref counter) % 100_000_000).ToString("D8", System.Globalization.CultureInfo.InvariantCulture);
-
-    public static string Username(string prefix = "user") => $"{prefix}_{Guid.NewGuid().ToString("N")[..10]}";
-
-    public static Dictionary<string, object?> User(string? username = null, string? phone = null, string? email = null,
-        string? firstName = "Akash", string? lastName = "Mane") => new()
-    {
-        ["username"] = username ?? Username(),
-        ["phone_number"] = phone ?? Phone(),
-        ["email"] = email,
-        ["first_name"] = firstName,
-        ["last_name"] = lastName,
-        ["gender"] = "male",
-        ["meta"] = new Dictionary<string, object> { ["source"] = "tests" },
-    };
-}

@@ -15,9 +15,6 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
 
     private string P => Http.App(app);
 
-    private async Task<JsonElement> CreateAsync(HttpClient http, Dictionary<string, object?>? body = null) =>
-        (await http.PostJsonAsync($"{P}/customers", body ?? Build.User(email: $"{Build.Username()}@example.com"))).GetProperty("user");
-
     private static string Id(JsonElement user) => user.GetProperty("_id").GetString()!;
 
     private async Task<string> SessionAsync(HttpClient http, string userId) =>
@@ -37,9 +34,9 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     public async Task Block_sets_inactive_revokes_sessions_and_unblock_restores()
     {
         var http = await fixture.ClientAsync();
-        var a = await CreateAsync(http);
-        var b = await CreateAsync(http);
-        var bystander = await CreateAsync(http);
+        var a = (await http.NewCustomerAsync(app)).Json;
+        var b = (await http.NewCustomerAsync(app)).Json;
+        var bystander = (await http.NewCustomerAsync(app)).Json;
         await SessionAsync(http, Id(a));
         await SessionAsync(http, Id(a));
         await SessionAsync(http, Id(bystander));
@@ -69,7 +66,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     public async Task Block_with_an_unknown_id_reports_it_and_changes_nothing()
     {
         var http = await fixture.ClientAsync();
-        var a = await CreateAsync(http);
+        var a = (await http.NewCustomerAsync(app)).Json;
         var unknown = ApiFixture.NewApplicationId();
         var body = await http.PutJsonAsync($"{P}/customers/activation",
             new { user_id = new[] { Id(a), unknown }, status = false, reason = "x" }, HttpStatusCode.NotFound);
@@ -88,7 +85,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var phone = Build.Phone();
         var email = $"{Build.Username()}@example.com";
-        var user = await CreateAsync(http, Build.User(phone: phone, email: email));
+        var user = (await http.NewCustomerAsync(app, Build.User(phone: phone, email: email))).Json;
         await SessionAsync(http, Id(user));
 
         var archived = await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(user) });
@@ -98,7 +95,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
         Assert.Equal(0, (await FindAsync(http, email)).GetProperty("items").GetArrayLength());
 
         // The same username, phone and email register again as a new user.
-        var again = await CreateAsync(http, Build.User(username: user.GetProperty("username").GetString(), phone: phone, email: email));
+        var again = (await http.NewCustomerAsync(app, Build.User(username: user.GetProperty("username").GetString(), phone: phone, email: email))).Json;
         Assert.NotEqual(Id(user), Id(again));
         // Archiving twice is harmless; the archived user cannot be updated.
         await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(user) });
@@ -111,7 +108,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var email = $"{Build.Username()}@example.com";
-        var user = await CreateAsync(http, Build.User(email: email));
+        var user = (await http.NewCustomerAsync(app, Build.User(email: email))).Json;
         await SessionAsync(http, Id(user));
 
         var deleted = await (await http.DeleteAsync($"{P}/customers/{Id(user)}?reason={Uri.EscapeDataString("asked to be forgotten")}"))
@@ -143,7 +140,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     public async Task Delete_needs_a_reason_and_a_known_user()
     {
         var http = await fixture.ClientAsync();
-        var user = await CreateAsync(http);
+        var user = (await http.NewCustomerAsync(app)).Json;
         Http.AssertError(await (await http.DeleteAsync($"{P}/customers/{Id(user)}")).ExpectAsync(HttpStatusCode.BadRequest),
             "validation_failed", "reason");
         Http.AssertError(await (await http.DeleteAsync($"{P}/customers/{ApiFixture.NewApplicationId()}?reason=x")).ExpectAsync(HttpStatusCode.NotFound),
@@ -154,13 +151,13 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     public async Task Undelete_is_refused_for_a_user_never_deleted_or_after_the_window()
     {
         var http = await fixture.ClientAsync();
-        var never = await CreateAsync(http);
+        var never = (await http.NewCustomerAsync(app)).Json;
         Http.AssertError(await http.PutJsonAsync($"{P}/customers/undelete", new { user_id = Id(never) }, HttpStatusCode.Conflict),
             "user_not_deleted");
         Http.AssertError(await http.PutJsonAsync($"{P}/customers/undelete", new { user_id = ApiFixture.NewApplicationId() }, HttpStatusCode.NotFound),
             "user_not_found");
 
-        var late = await CreateAsync(http);
+        var late = (await http.NewCustomerAsync(app)).Json;
         await (await http.DeleteAsync($"{P}/customers/{Id(late)}?reason=bye")).ExpectAsync(HttpStatusCode.OK);
         await MoveWindowToThePastAsync(Id(late));
         Http.AssertError(await http.PutJsonAsync($"{P}/customers/undelete", new { user_id = Id(late) }, HttpStatusCode.Conflict),
@@ -173,7 +170,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var phone = Build.Phone();
         var email = $"{Build.Username()}@example.com";
-        var user = await CreateAsync(http, Build.User(phone: phone, email: email));
+        var user = (await http.NewCustomerAsync(app, Build.User(phone: phone, email: email))).Json;
         await (await http.DeleteAsync($"{P}/customers/{Id(user)}?reason=bye")).ExpectAsync(HttpStatusCode.OK);
         await MoveWindowToThePastAsync(Id(user));
 
@@ -194,14 +191,14 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
         await TimelineAsync(http, Id(user), HttpStatusCode.NotFound);
         Http.AssertError(await http.PutJsonAsync($"{P}/customers/undelete", new { user_id = Id(user) }, HttpStatusCode.Conflict),
             "restore_window_passed");
-        await CreateAsync(http, Build.User(phone: phone, email: email));
+        await http.NewCustomerAsync(app, Build.User(phone: phone, email: email));
     }
 
     [Fact]
     public async Task Lifecycle_guards_refuse_moves_from_the_wrong_state_and_repeats_change_nothing()
     {
         var http = await fixture.ClientAsync();
-        var archived = await CreateAsync(http);
+        var archived = (await http.NewCustomerAsync(app)).Json;
         await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(archived), reason = "closed" });
         // Re-archiving is a no-op: one archived event.
         await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(archived), reason = "again" });
@@ -220,7 +217,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
         Http.AssertError(notDeleted, "user_archived");
 
         // A deleted user can be neither archived nor blocked.
-        var deleted = await CreateAsync(http);
+        var deleted = (await http.NewCustomerAsync(app)).Json;
         await (await http.DeleteAsync($"{P}/customers/{Id(deleted)}?reason=bye")).ExpectAsync(HttpStatusCode.OK);
         var notArchived = await http.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(deleted) }, HttpStatusCode.Conflict);
         Http.AssertError(notArchived, "user_deleted");
@@ -235,7 +232,7 @@ public abstract class LifecycleApiTests(ApiFixture fixture)
     public async Task Lifecycle_routes_check_tokens()
     {
         var http = await fixture.ClientAsync();
-        var user = await CreateAsync(http);
+        var user = (await http.NewCustomerAsync(app)).Json;
         var other = await fixture.ClientAsync(TestClients.OtherCompany);
         await other.PutJsonAsync($"{P}/customers/archive", new { user_id = Id(user) }, HttpStatusCode.Forbidden);
         await other.GetJsonAsync($"{P}/customers/{Id(user)}/timeline", HttpStatusCode.Forbidden);

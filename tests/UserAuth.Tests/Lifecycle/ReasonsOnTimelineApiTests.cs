@@ -12,7 +12,7 @@ public abstract class ReasonsOnTimelineApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var one = await http.CreateSessionAsync(app, user);
         await http.CreateSessionAsync(app, user);
 
@@ -33,7 +33,7 @@ public abstract class ReasonsOnTimelineApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         await http.DeleteAsync($"{Http.App(app)}/customers/{user}?reason=test");
 
         await http.PutJsonAsync($"{Http.App(app)}/customers/undelete", new { user_id = user, reason_id = "r-7" });

@@ -41,13 +41,7 @@ public sealed class MongoQueryShapeTests(MongoApiFixture fixture)
             var store = new MongoUserStore(mongo, new ListingBoundaries());
             await store.InitializeAsync(TestContext.Current.CancellationToken);
             var tenant = new Tenant("1001", ApiFixture.NewApplicationId());
-            var user = new User
-            {
-                Id = Ids.New(), CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, Username = "shape_" + Guid.NewGuid().ToString("N")[..8],
-                FirstName = "Ada", LastName = "Lovelace", Emails = [new UserEmail { Email = "shape@example.com", Primary = true }],
-                CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
-            };
-            user.RefreshDerived();
+            var user = Build.StoredUser(tenant, Build.Username("shape"), "shape@example.com");
             await store.InsertAsync(user, TestContext.Current.CancellationToken);
             var key = IdentityKeys.Email("shape@example.com");
 

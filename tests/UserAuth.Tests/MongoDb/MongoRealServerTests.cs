@@ -571,24 +571,8 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         _ => stage.TryGetValue("indexName", out var name) && name.IsString ? name.AsString : null,
     };
 
-    private static User NewUser(Tenant tenant, string username, string firstName, string lastName, DateTime createdAt)
-    {
-        var user = new User
-        {
-            Id = Ids.New(),
-            CompanyId = tenant.CompanyId,
-            ApplicationId = tenant.ApplicationId,
-            Username = username + "_" + Guid.NewGuid().ToString("N")[..6],
-            FirstName = firstName,
-            LastName = lastName,
-            Emails = [new UserEmail { Email = $"{username}_{Guid.NewGuid():N}@example.com", Primary = true }],
-            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
-            CreatedAt = new DateTime(createdAt.Ticks - createdAt.Ticks % TimeSpan.TicksPerMillisecond, DateTimeKind.Utc),
-            UpdatedAt = createdAt,
-        };
-        user.RefreshDerived();
-        return user;
-    }
+    private static User NewUser(Tenant tenant, string username, string firstName, string lastName, DateTime createdAt) =>
+        Build.StoredUser(tenant, Build.Username(username), Build.Email(username), firstName: firstName, lastName: lastName, createdAt: createdAt);
 
     private static UserGroup NewGroup(Tenant tenant, string type) => new()
     {

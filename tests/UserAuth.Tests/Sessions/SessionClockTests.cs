@@ -70,7 +70,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
     {
         var http = await service.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var shortLived = await http.CreateSessionAsync(app, user, new { max_age = 60 });
         var longLived = await http.CreateSessionAsync(app, user);
         Assert.Equal(2, (await http.ListAsync(app, user)).Count);
@@ -92,7 +92,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
         var http = await service.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromHours(2), SessionIsRolling: false, DeleteAccountDays: 7));
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var created = await http.CreateSessionAsync(app, user);
 
@@ -107,7 +107,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
         var http = await service.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromHours(1), SessionIsRolling: true, DeleteAccountDays: 7));
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user);
         var cookie = Cookie(created);
         var createdExpiry = Instant(created.GetProperty("expires_at"));
@@ -131,7 +131,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
         var http = await service.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromDays(30), SessionIsRolling: true, DeleteAccountDays: 7));
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user, new { max_age = 120 });
 
         service.Clock.Advance(TimeSpan.FromSeconds(90));
@@ -150,7 +150,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
         var reader = await service.ClientAsync(TestClients.ReadOnly);
         var app = ApiFixture.NewApplicationId();
         service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromHours(1), SessionIsRolling: true, DeleteAccountDays: 7));
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user);
 
         service.Clock.Advance(TimeSpan.FromMinutes(10));
@@ -169,7 +169,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
         var http = await service.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromHours(1), SessionIsRolling: false, DeleteAccountDays: 7));
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user);
 
         service.Clock.Advance(TimeSpan.FromMinutes(5));
@@ -183,7 +183,7 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
     {
         var http = await service.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var expiring = await http.CreateSessionAsync(app, user, new { max_age = 30 });
         var revoked = await http.CreateSessionAsync(app, user, new { max_age = 30 });
         var kept = await http.CreateSessionAsync(app, user);

@@ -22,7 +22,7 @@ public abstract class SessionRaceTests(ApiFixture fixture)
         var second = await secondInstance.CreateClient().WithTokenAsync(fixture);
         HttpClient[] instances = [first, second];
         var app = ApiFixture.NewApplicationId();
-        var users = await Task.WhenAll(Enumerable.Range(0, Users).Select(_ => first.CreateUserAsync(app)));
+        var users = await Task.WhenAll(Enumerable.Range(0, Users).Select(async _ => (await first.NewCustomerAsync(app)).Id));
 
         var cookies = new List<(string User, string Cookie)>[Users];
         await Task.WhenAll(Enumerable.Range(0, Users).Select(async i =>

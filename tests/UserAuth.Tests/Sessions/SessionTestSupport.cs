@@ -41,11 +41,8 @@ internal static class SessionApi
 {
     public const string Domain = "shop.example.com";
 
-    public static async Task<string> CreateUserAsync(this HttpClient http, string app)
-    {
-        var body = await http.PostJsonAsync($"{Http.App(app)}/customers", Build.User());
-        return body.GetProperty("user").GetProperty("_id").GetString()!;
-    }
+    /// <summary>Kept for tests written before the shared builders: use <see cref="TestUsers"/>.</summary>
+    public static async Task<string> CreateUserAsync(this HttpClient http, string app) => (await http.NewCustomerAsync(app)).Id;
 
     public static async Task<JsonElement> CreateSessionAsync(this HttpClient http, string app, string userId, object? extra = null,
         HttpStatusCode status = HttpStatusCode.OK)

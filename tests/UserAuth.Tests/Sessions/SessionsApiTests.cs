@@ -19,7 +19,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var created = await http.CreateSessionAsync(app, user);
 
@@ -41,7 +41,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var first = await http.CreateSessionAsync(app, user, new { max_age = 4555555 });
         var second = await http.CreateSessionAsync(app, user, new { max_age = 4555555 });
@@ -58,8 +58,8 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
-        var other = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var other = (await http.NewCustomerAsync(app)).Id;
         var first = await http.CreateSessionAsync(app, user, new { ip = "203.0.113.7", user_agent = "Mozilla/5.0 (tests)" });
         var second = await http.CreateSessionAsync(app, user, new { domain = "b.example.com" });
         await http.CreateSessionAsync(app, other);
@@ -95,7 +95,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         using var request = new HttpRequestMessage(HttpMethod.Post, $"{Http.App(app)}/customers/session")
         {
             Content = Http.Json(new { user_id = user, domain = Domain }),
@@ -115,7 +115,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user);
         var cookie = Cookie(created);
 
@@ -138,7 +138,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var sid = AssertSignedCookie(Cookie(await http.CreateSessionAsync(app, user)), Secret(fixture.Services));
         var signature = SessionCookies.Sign(sid, Secret(fixture.Services));
         var cookie = kind switch
@@ -169,7 +169,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var victim = await http.CreateSessionAsync(app, user);
         var kept = await http.CreateSessionAsync(app, user);
         var victimId = victim.GetProperty("session_id").GetString()!;
@@ -192,8 +192,8 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
-        var other = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var other = (await http.NewCustomerAsync(app)).Id;
         var othersSession = (await http.CreateSessionAsync(app, other)).GetProperty("session_id").GetString()!;
 
         await http.DeleteSessionAsync(app, user, Ids.New(), status: HttpStatusCode.NotFound);
@@ -208,8 +208,8 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
-        var other = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var other = (await http.NewCustomerAsync(app)).Id;
         var created = new List<JsonElement>();
         for (var i = 0; i < 3; i++)
         {
@@ -249,7 +249,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var session = (await http.CreateSessionAsync(app, user)).GetProperty("session_id").GetString()!;
 
         var body = await http.DeleteAsync($"{Http.App(app)}/{route.Replace("{user}", user).Replace("{session}", session)}",
@@ -264,7 +264,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
 
         var body = await http.DeleteAllAsync(app, user, new string('r', 501), HttpStatusCode.BadRequest);
 
@@ -324,7 +324,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var cookie = Cookie(await http.CreateSessionAsync(app, user));
 
         await ChangeUserAsync(app, user, u => u.Active = false);
@@ -343,7 +343,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var cookie = Cookie(await http.CreateSessionAsync(app, user));
 
         await ChangeUserAsync(app, user, u => u.State = UserState.Archived);
@@ -358,7 +358,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
         var otherApp = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user);
 
         await http.ListAsync(otherApp, user, HttpStatusCode.NotFound);
@@ -376,7 +376,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var foreign = await fixture.ClientAsync(TestClients.OtherCompany);
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var cookie = Cookie(await http.CreateSessionAsync(app, user));
 
         Http.AssertError(await foreign.CreateSessionAsync(app, user, status: HttpStatusCode.Forbidden), "forbidden");
@@ -393,7 +393,7 @@ public abstract class SessionsApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var reader = await fixture.ClientAsync(TestClients.ReadOnly);
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
         var created = await http.CreateSessionAsync(app, user);
 
         Http.AssertError(await reader.CreateSessionAsync(app, user, status: HttpStatusCode.Forbidden), "forbidden");
@@ -416,8 +416,8 @@ public abstract class SessionsApiTests(ApiFixture fixture)
     {
         var http = await fixture.ClientAsync();
         var app = ApiFixture.NewApplicationId();
-        var user = await http.CreateUserAsync(app);
-        var other = await http.CreateUserAsync(app);
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var other = (await http.NewCustomerAsync(app)).Id;
         var sessions = new List<JsonElement>();
         for (var i = 0; i < 3; i++)
         {

@@ -38,13 +38,8 @@ public sealed class SqliteGoldenRowTests(SqliteApiFixture fixture)
         var store = fixture.Services.GetRequiredService<IUserStore>();
         var tenant = new Tenant("1001", ApiFixture.NewApplicationId());
         var id = Ids.New();
-        var user = new User
-        {
-            Id = id, CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, Username = "golden_" + id[^8..],
-            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = "98" + id[^8..], Primary = true }],
-            CreatedAt = new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc), UpdatedAt = new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc),
-        };
-        user.RefreshDerived();
+        var user = Build.StoredUser(tenant, "golden_" + id[^8..], phone: "98" + id[^8..],
+            createdAt: new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc), id: id);
         await store.InsertAsync(user, None);
 
         var golden = $$"""

@@ -96,13 +96,7 @@ public sealed class MongoUserCountTests(MongoApiFixture fixture)
         var tenant = new Tenant("1001", ApiFixture.NewApplicationId());
         for (var i = 0; i < 3; i++)
         {
-            var user = new User
-            {
-                Id = Ids.New(), CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId,
-                Username = $"count_{i}_{Guid.NewGuid():N}"[..16], CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow,
-                PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = Build.Phone(), Primary = true }],
-            };
-            user.RefreshDerived();
+            var user = Build.StoredUser(tenant, Build.Username("count"));
             await store.InsertAsync(user, CancellationToken.None);
         }
 
