@@ -110,16 +110,32 @@ describe('bulkImportStoreFrontUsers', () => {
     await fails(c, 'bulkImportStoreFrontUsers', { body: { absolute_url: '', relative_url: '', file_format: 'csv' } }, 400);
   });
 
-  it('round trip: export, import into a new application, export again gives the same file', async () => {
+  it('round trip: export, import into a new application, export again gives the same file (attribute columns too)', async () => {
     const a = await makeClient({ version: 3 });
-    for (let i = 0; i < 5; i++) await createUser(a);
+    const slug = uniq('tier').toLowerCase();
+    const defineIn = async (c) => ({
+      score: await ok(c, 'createUserAttributeDefinition', { body: { name: 'Score', slug: `${slug}_score`, type: 'number' } }),
+      nick: await ok(c, 'createUserAttributeDefinition', { body: { name: 'Nick', slug: `${slug}_nick`, type: 'string' } }),
+    });
+    const defsA = await defineIn(a);
+    const users = [];
+    for (let i = 0; i < 5; i++) users.push(await createUser(a));
+    await ok(a, 'updateUserAttribute', { attributeDefId: defsA.score._id, userId: users[1].user._id, body: { attribute: { value: 12.5 } } });
+    await ok(a, 'updateUserAttribute', { attributeDefId: defsA.nick._id, userId: users[1].user._id, body: { attribute: { value: 'b, "c"' } } });
     const first = await waitFor(a, (await ok(a, 'createBulkExportUsers', { body: { file_format: 'csv' } }))._id);
     const exported = await download(first.links.file);
+    const lines = exported.toString('utf8').trim().split('\r\n');
+    assert.equal(lines[0], `${HEADER},attribute.${slug}_nick,attribute.${slug}_score`);
+    assert.ok(lines[2].endsWith(',"b, ""c""",12.5'), lines[2]);
     const b = await makeClient({ version: 3 });
+    const defsB = await defineIn(b);
     const imported = await waitFor(b, (await upload(b, exported))._id);
     assert.deepEqual(imported.count, { total: 5, success: 5, error: 0 });
     const second = await waitFor(b, (await ok(b, 'createBulkExportUsers', { body: { file_format: 'csv' } }))._id);
     assert.equal((await download(second.links.file)).toString('utf8'), exported.toString('utf8'));
+    const copy = (await ok(b, 'getCustomers', { q: users[1].user.username })).items[0];
+    const score = await ok(b, 'getUserAttribute', { attributeDefId: defsB.score._id, userId: copy._id });
+    assert.equal(score.attribute.value, 12.5);
   });
 });
 

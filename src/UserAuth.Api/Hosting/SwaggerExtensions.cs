@@ -53,6 +53,8 @@ internal static class SwaggerExtensions
                         {
                             [Features.Auth.Scopes.Read] = "read customers and their data",
                             [Features.Auth.Scopes.Write] = "change customers and their data",
+                            [Features.Auth.Scopes.DecryptAttributes] =
+                                "bulk exports carry encrypted attribute values in clear (opt-in: only clients configured with it)",
                         },
                     },
                 },

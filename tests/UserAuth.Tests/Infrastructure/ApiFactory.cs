@@ -52,6 +52,10 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         ["Auth:BootstrapClients:3:ClientSecret"] = TestClients.OneApplication.Secret,
         ["Auth:BootstrapClients:3:CompanyId"] = TestClients.OneApplication.CompanyId,
         ["Auth:BootstrapClients:3:ApplicationIds:0"] = TestClients.OneApplicationId,
+        ["Auth:BootstrapClients:8:ClientId"] = TestClients.Decrypting.ClientId,
+        ["Auth:BootstrapClients:8:ClientSecret"] = TestClients.Decrypting.Secret,
+        ["Auth:BootstrapClients:8:CompanyId"] = TestClients.Decrypting.CompanyId,
+        ["Auth:BootstrapClients:8:Scopes"] = "user:read user:write user:attributes:decrypt",
     };
 }
 
@@ -65,4 +69,7 @@ public static class TestClients
     public static readonly TestClient OtherCompany = new("tests-other", "other-secret-123", "2002");
     public static readonly TestClient ReadOnly = new("tests-readonly", "readonly-secret-123", "1001");
     public static readonly TestClient OneApplication = new("tests-one-app", "one-app-secret-123", "1001");
+
+    /// <summary>Read and write, plus <c>user:attributes:decrypt</c> (bulk exports carry encrypted attribute values in clear).</summary>
+    public static readonly TestClient Decrypting = new("tests-decrypting", "decrypting-secret-123", "1001");
 }

@@ -63,6 +63,22 @@ internal sealed class AttributeDefinitionService(IAttributeStore store, Identifi
         return await store.FindDefinitionAsync(tenant, definitionId, cancellationToken) ?? throw DefinitionNotFound();
     }
 
+    /// <summary>Every definition of the application, ordered by slug (bulk files have one column per definition in this order).</summary>
+    public async Task<IReadOnlyList<AttributeDefinition>> ListAllAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        const int page = 200;
+        var all = new List<AttributeDefinition>();
+        while (true)
+        {
+            var (items, total) = await store.ListDefinitionsAsync(tenant, new DefinitionFilter(), all.Count, page, cancellationToken);
+            all.AddRange(items);
+            if (items.Count < page || all.Count >= total)
+            {
+                return all.DistinctBy(d => d.Id).OrderBy(d => d.Slug, StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
     public Task<AttributeDefinition?> FindBySlugAsync(Tenant tenant, string slug, CancellationToken cancellationToken) =>
         store.FindDefinitionBySlugAsync(tenant, slug, cancellationToken);
 

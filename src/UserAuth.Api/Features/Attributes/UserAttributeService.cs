@@ -80,6 +80,28 @@ internal sealed class UserAttributeService(
         return stored.Select((s, i) => new UserAttributeValue(s, prepared[i].Definition, prepared[i].Plain)).ToList();
     }
 
+    /// <summary>
+    /// A value for a bulk import, checked exactly like updateUserAttribute's (the same <see cref="AttributeRules.Normalize"/>)
+    /// and built for <paramref name="userId"/> (encrypted where the definition asks) without touching the store: the
+    /// import writes the user first, then its values with <see cref="WriteImportedAsync"/>. Throws a 400 naming
+    /// <paramref name="field"/>.
+    /// </summary>
+    public UserAttribute PrepareImported(Tenant tenant, AttributeDefinition definition, string userId, JsonElement value, string actor,
+        DateTime now, string field) =>
+        Build(tenant, definition, userId, AttributeRules.Normalize(definition, value, identifiers, field), false, actor, now);
+
+    /// <summary>
+    /// Writes values made by <see cref="PrepareImported"/> for users the caller has just written, in one write. Writing
+    /// the same values again (a batch applied twice after a crash) leaves one value per user and definition.
+    /// </summary>
+    public async Task WriteImportedAsync(Tenant tenant, IReadOnlyList<UserAttribute> values, CancellationToken cancellationToken)
+    {
+        if (values.Count > 0)
+        {
+            await store.UpsertValuesAsync(tenant, values, cancellationToken);
+        }
+    }
+
     public async Task<UserAttributeValue> GetAsync(Tenant tenant, string definitionId, string userId, CancellationToken cancellationToken)
     {
         var definition = await DefinitionAsync(tenant, definitionId, cancellationToken);

@@ -36,6 +36,13 @@ public static class Scopes
     public const string Read = "user:read";
     public const string Write = "user:write";
 
+    /// <summary>
+    /// Read encrypted attribute values in clear in bulk exports (an export by a caller without it leaves their columns
+    /// empty). Never granted by default: a client has it only when its configured <c>Scopes</c> name it.
+    /// </summary>
+    public const string DecryptAttributes = "user:attributes:decrypt";
+
+    /// <summary>What a client with no configured scopes is granted.</summary>
     public static readonly IReadOnlyList<string> All = [Read, Write];
 }
 

@@ -43,6 +43,30 @@ internal sealed class ExportFilter
 
     /// <summary>Only members of this user group (its numeric uid), as membership is when each page is read.</summary>
     public long? GroupId { get; set; }
+
+    /// <summary>Attribute conditions joined by and (true) or or (false); checked by the Attributes feature's query.</summary>
+    public bool AttributeMatchAll { get; set; } = true;
+
+    /// <summary>Attribute conditions (as filterUsersByAttributes takes them); empty: no attribute filter.</summary>
+    public List<StoredAttributeCondition> AttributeConditions { get; set; } = [];
+}
+
+/// <summary>An attribute condition as a job keeps it: the definition, the operator and the operand as JSON text.</summary>
+internal sealed class StoredAttributeCondition
+{
+    public string DefinitionId { get; set; } = "";
+
+    public string Operator { get; set; } = "";
+
+    public string ValueJson { get; set; } = "null";
+}
+
+/// <summary>One <c>attribute.&lt;slug&gt;</c> column of an export, fixed when the job is created.</summary>
+internal sealed class AttributeColumn
+{
+    public string DefinitionId { get; set; } = "";
+
+    public string Slug { get; set; } = "";
 }
 
 /// <summary>What an import starts from: a file this service keeps (a job's link) or a URL to download.</summary>
@@ -90,6 +114,15 @@ internal sealed class BulkJob
     public string? SourceUrl { get; set; }
 
     public ExportFilter? Filter { get; set; }
+
+    /// <summary>Exports: the attribute columns after the base ones, one per definition at the job's creation, by slug.</summary>
+    public List<AttributeColumn> AttributeColumns { get; set; } = [];
+
+    /// <summary>
+    /// Exports: encrypted attribute values are written in clear (the creator's token had
+    /// <see cref="Auth.Scopes.DecryptAttributes"/>); otherwise their columns are left empty.
+    /// </summary>
+    public bool DecryptAttributes { get; set; }
 
     /// <summary>Exports: only users created at or before this instant are written (the snapshot rule).</summary>
     public DateTime? SnapshotAt { get; set; }

@@ -1,4 +1,5 @@
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Groups;
 
 namespace UserAuth.Api.Features.BulkJobs;
@@ -7,6 +8,8 @@ namespace UserAuth.Api.Features.BulkJobs;
 internal sealed class BulkJobService(
     IBulkJobStore store,
     UserGroupService groups,
+    AttributeDefinitionService definitions,
+    IUserAttributeQuery attributeQuery,
     ImportSources sources,
     BulkFiles files,
     BulkJobSignal signal,
@@ -57,9 +60,20 @@ internal sealed class BulkJobService(
         return await InsertAsync(job, cancellationToken);
     }
 
+    /// <summary>
+    /// An export of the users matching <paramref name="filter"/> now (the snapshot), with one attribute column per
+    /// definition of today; encrypted values in clear only when <paramref name="decryptAttributes"/> (the caller's scope).
+    /// </summary>
     public async Task<BulkJob> CreateExportAsync(Tenant tenant, string createdBy, string fileFormat, ExportFilter filter,
-        CancellationToken cancellationToken)
+        bool decryptAttributes, CancellationToken cancellationToken)
     {
+        if (filter.AttributeConditions.Count > 0)
+        {
+            // A 400 naming attribute_filter.conditions[i] and the problem, as filterUsersByAttributes answers.
+            await attributeQuery.CompileAsync(tenant, filter.AttributeMatchAll, ExportProcessor.ToConditions(filter.AttributeConditions),
+                "attribute_filter.conditions", cancellationToken);
+        }
+
         if (filter.GroupId is { } uid)
         {
             try
@@ -77,6 +91,9 @@ internal sealed class BulkJobService(
         job.FileName = $"users-export-{job.Id}.{format}";
         job.SnapshotAt = job.CreatedAt;
         job.Filter = filter;
+        job.DecryptAttributes = decryptAttributes;
+        job.AttributeColumns = (await definitions.ListAllAsync(tenant, cancellationToken))
+            .Select(d => new AttributeColumn { DefinitionId = d.Id, Slug = d.Slug }).ToList();
         return await InsertAsync(job, cancellationToken);
     }
 

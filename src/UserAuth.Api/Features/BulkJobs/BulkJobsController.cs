@@ -43,13 +43,17 @@ internal sealed class BulkJobsController(BulkJobService jobs) : PlatformControll
 
     /// <summary>
     /// createBulkExportUsers: export the application's customers (as they are when the job is created) to CSV or XLSX;
-    /// optional filters search, status, created_from, created_to, group_id.
+    /// optional filters search, status, created_from, created_to, group_id, attribute_filter. Columns: the base ones,
+    /// then one <c>attribute.&lt;slug&gt;</c> per attribute definition (by slug). Encrypted attribute values are written
+    /// in clear only when the token has the scope <c>user:attributes:decrypt</c> (never granted by default; a client
+    /// must be configured with it); otherwise those cells are left empty.
     /// </summary>
     [HttpPost("users/jobs/export")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(BulkActionModel), StatusCodes.Status200OK)]
     public async Task<BulkActionModel> CreateBulkExportUsers([FromBody] BulkUserExportSchema body, CancellationToken cancellationToken) =>
-        Model(await jobs.CreateExportAsync(Tenant, Actor, body.FileFormat!, body.ToFilter(), cancellationToken));
+        Model(await jobs.CreateExportAsync(Tenant, Actor, body.FileFormat!, body.ToFilter(), User.HasScope(Scopes.DecryptAttributes),
+            cancellationToken));
 
     /// <summary>getBulkImportUsersList: import jobs, newest first, filtered by status, dates, file_format and search.</summary>
     [HttpGet("users/jobs/import")]

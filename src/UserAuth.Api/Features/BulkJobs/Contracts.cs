@@ -1,6 +1,8 @@
 using System.Text.Json.Serialization;
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc;
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Attributes;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
@@ -27,7 +29,10 @@ internal sealed record CreateStoreFrontUsersPayload
 
 /// <summary>
 /// BulkUserExportSchema (createBulkExportUsers): <c>file_format</c>, plus optional filters (extensions older clients do
-/// not send): <c>search</c>, <c>status</c>, <c>created_from</c> / <c>created_to</c>.
+/// not send): <c>search</c>, <c>status</c>, <c>created_from</c> / <c>created_to</c>, <c>group_id</c> and
+/// <c>attribute_filter</c>. The file has one <c>attribute.&lt;slug&gt;</c> column per attribute definition; encrypted
+/// values are written in clear only when the caller's token has the scope <c>user:attributes:decrypt</c>, else their
+/// cells are empty.
 /// </summary>
 internal sealed record BulkUserExportSchema
 {
@@ -49,14 +54,36 @@ internal sealed record BulkUserExportSchema
     /// <summary>Only members of this user group (its numeric uid, as in getUserGroupById).</summary>
     public long? GroupId { get; init; }
 
+    /// <summary>Only users whose attributes match these conditions (the operators of filterUsersByAttributes).</summary>
+    public ExportAttributeFilter? AttributeFilter { get; init; }
+
     public ExportFilter ToFilter() => new()
     {
+        AttributeMatchAll = AttributeFilter?.Type?.Trim().ToLowerInvariant() != "or",
+        AttributeConditions = (AttributeFilter?.Conditions ?? []).Select(c => new StoredAttributeCondition
+        {
+            DefinitionId = c.DefinitionId?.Trim().ToLowerInvariant() ?? "",
+            Operator = c.Type ?? "",
+            ValueJson = c.Value.ValueKind == JsonValueKind.Undefined ? "null" : c.Value.GetRawText(),
+        }).ToList(),
         Search = string.IsNullOrWhiteSpace(Search) ? null : Search.Trim(),
         Status = string.IsNullOrWhiteSpace(Status) ? null : Status.Trim().ToLowerInvariant(),
         CreatedFrom = CreatedFrom?.ToUniversalTime(),
         CreatedTo = CreatedTo?.ToUniversalTime(),
         GroupId = GroupId,
     };
+}
+
+/// <summary>
+/// The attribute conditions of an export: <c>type</c> <c>and</c> (default) or <c>or</c>, and up to 20
+/// <c>conditions</c> <c>{definition_id, type, value}</c> with the operators of filterUsersByAttributes (<c>eq ne gt lt
+/// gte lte cnt nct is nis sw ew btw in nin</c>; encrypted attributes: eq ne in nin).
+/// </summary>
+internal sealed record ExportAttributeFilter
+{
+    public string? Type { get; init; }
+
+    public List<UserAttributeFilterRequestConditions>? Conditions { get; init; }
 }
 
 /// <summary>The multipart form of the upload endpoint: the file, its format (else taken from its name) and dry_run.</summary>

@@ -7,14 +7,17 @@ using System.Text;
 using FluentValidation;
 using Microsoft.Extensions.Options;
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Customers;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
 /// <summary>
 /// Runs an import: reads the file row by row, validates each row exactly like createUser (the same validator and the
-/// same <see cref="UserService.NewUser"/>), rejects duplicates inside the file and against stored users, writes the
-/// valid rows in batches and the rejected ones to the error file, and checkpoints after every batch.
+/// same <see cref="UserService.NewUser"/>) and its <c>attribute.&lt;slug&gt;</c> cells exactly like updateUserAttribute
+/// (<see cref="UserAttributeService.PrepareImported"/>), rejects duplicates inside the file and against stored users,
+/// writes the valid rows in batches (the users, then their attribute values) and the rejected ones to the error file,
+/// and checkpoints after every batch.
 /// <para>
 /// Exactly once: a row's user id is derived from the job id and the row's position, so a batch written again after a
 /// crash finds its users already stored (and counts them, without writing them twice); the error file is cut back to
@@ -26,6 +29,8 @@ internal sealed class ImportProcessor(
     IUserStore users,
     UserService userService,
     IValidator<CreateUserRequestSchema> validator,
+    AttributeDefinitionService definitions,
+    UserAttributeService attributes,
     BulkFiles files,
     ImportSources sources,
     IOptions<BulkJobOptions> options,
@@ -51,8 +56,9 @@ internal sealed class ImportProcessor(
         var batchSize = options.Value.BatchSize;
         var maxRows = job.SourceUrl is null ? options.Value.MaxRows : Math.Min(options.Value.MaxRows, sources.MaxFetchedRows);
         using var reader = OpenReader(job);
-        var columns = MapHeader(reader.Header);
-        var state = new ImportState(job, columns, reader.Header.Count);
+        var known = (await definitions.ListAllAsync(run.Tenant, token)).ToDictionary(d => d.Slug, StringComparer.Ordinal);
+        var (columns, attributeColumns) = MapHeader(reader.Header, known);
+        var state = new ImportState(job, columns, attributeColumns, reader.Header.Count);
 
         await using var errors = new CsvAppender(files.OpenAt(job, JobFileKind.Error, job.ErrorFileLength));
         if (job.ErrorFileLength == 0)
@@ -122,8 +128,12 @@ internal sealed class ImportProcessor(
         }
     }
 
-    /// <summary>Index of each known column in the header; a missing required column or an unknown one fails the job.</summary>
-    private static Dictionary<string, int> MapHeader(IReadOnlyList<string> header)
+    /// <summary>
+    /// Index of each base column in the header, and each <c>attribute.&lt;slug&gt;</c> column's definition; a missing
+    /// required column, an unknown one or an attribute no definition has fails the job.
+    /// </summary>
+    private static (Dictionary<string, int> Columns, List<(int Index, AttributeDefinition Definition)> Attributes) MapHeader(
+        IReadOnlyList<string> header, Dictionary<string, AttributeDefinition> known)
     {
         if (header.Count == 0)
         {
@@ -131,13 +141,27 @@ internal sealed class ImportProcessor(
         }
 
         var map = new Dictionary<string, int>(StringComparer.Ordinal);
+        var attributeColumns = new List<(int Index, AttributeDefinition Definition)>();
+        var slugs = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < header.Count; i++)
         {
             var name = header[i].ToLowerInvariant();
             if (name.StartsWith(UserColumns.AttributePrefix, StringComparison.Ordinal))
             {
-                throw new BulkJobFailedException(
-                    $"column '{header[i]}': attribute columns cannot be imported by this version of the service");
+                var slug = header[i][UserColumns.AttributePrefix.Length..];
+                if (!known.TryGetValue(slug, out var definition))
+                {
+                    throw new BulkJobFailedException(
+                        $"column '{header[i]}' names no attribute definition of this application (the slug is case-sensitive)");
+                }
+
+                if (!slugs.Add(slug))
+                {
+                    throw new BulkJobFailedException($"column '{header[i]}' appears twice");
+                }
+
+                attributeColumns.Add((i, definition));
+                continue;
             }
 
             if (!UserColumns.Base.Contains(name))
@@ -158,13 +182,18 @@ internal sealed class ImportProcessor(
             throw new BulkJobFailedException($"the header row lacks the required column(s) {string.Join(", ", missing)}");
         }
 
-        return map;
+        return (map, attributeColumns);
     }
 
     /// <summary>State a run keeps across batches: the in-file duplicate index (64-bit hashes of identity keys → row).</summary>
-    private sealed class ImportState(BulkJob job, Dictionary<string, int> columns, int width)
+    private sealed class ImportState(BulkJob job, Dictionary<string, int> columns,
+        List<(int Index, AttributeDefinition Definition)> attributes, int width)
     {
         public Dictionary<string, int> Columns { get; } = columns;
+
+        public List<(int Index, AttributeDefinition Definition)> Attributes { get; } = attributes;
+
+        public string Actor { get; } = job.CreatedBy;
 
         public int Width { get; } = width;
 
@@ -173,12 +202,15 @@ internal sealed class ImportProcessor(
         public byte[] IdPrefix { get; } = IdPrefixOf(job.Id);
     }
 
-    /// <summary>Validates a row as a createUser request and builds its user; safe to run for many rows at once.</summary>
-    private (User? User, string? Reason) Validate(ImportState state, Row row, Tenant tenant, DateTime now)
+    /// <summary>
+    /// Validates a row as a createUser request and its attribute cells as updateUserAttribute values, and builds its user
+    /// and values; safe to run for many rows at once.
+    /// </summary>
+    private Checked Validate(ImportState state, Row row, Tenant tenant, DateTime now)
     {
         if (row.Cells.Length > state.Width && row.Cells.Skip(state.Width).Any(c => c is not null))
         {
-            return (null, $"has {row.Cells.Length} cells; the header names {state.Width} columns");
+            return new Checked(null, $"has {row.Cells.Length} cells; the header names {state.Width} columns");
         }
 
         string? Cell(string column) =>
@@ -195,16 +227,43 @@ internal sealed class ImportProcessor(
             ExternalId = Cell(UserColumns.ExternalId),
         };
         var result = validator.Validate(request);
-        if (!result.IsValid)
+        var reasons = result.IsValid ? null : result.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}").ToList();
+        var userId = RowUserId(state.IdPrefix, row.Index);
+        List<UserAttribute>? values = null;
+        foreach (var (index, definition) in state.Attributes)
         {
-            return (null, string.Join("; ", result.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")));
+            if (index >= row.Cells.Length || row.Cells[index] is not { Length: > 0 } cell)
+            {
+                continue;
+            }
+
+            var column = AttributeCells.ColumnOf(definition.Slug);
+            if (AttributeCells.FromCell(definition, cell, out var unreadable) is not { } value)
+            {
+                (reasons ??= []).Add($"{column}: attribute '{definition.Slug}' {unreadable}");
+                continue;
+            }
+
+            try
+            {
+                (values ??= []).Add(attributes.PrepareImported(tenant, definition, userId, value, state.Actor, now, column));
+            }
+            catch (ValidationFailedException e)
+            {
+                (reasons ??= []).AddRange(e.Errors.Select(f => $"{f.Field}: {f.Reason}"));
+            }
         }
 
-        return (userService.NewUser(tenant, request, RowUserId(state.IdPrefix, row.Index), now), null);
+        if (reasons is not null)
+        {
+            return new Checked(null, string.Join("; ", reasons));
+        }
+
+        return new Checked(userService.NewUser(tenant, request, userId, now), null, values);
     }
 
     /// <summary>Checks a valid row against the rows before it (in file order) and records its identity keys.</summary>
-    private static (User? User, string? Reason) Admit(ImportState state, Row row, (User? User, string? Reason) validated)
+    private static Checked Admit(ImportState state, Row row, Checked validated)
     {
         if (validated.User is not { } user)
         {
@@ -215,7 +274,7 @@ internal sealed class ImportProcessor(
         {
             if (state.Seen.TryGetValue(Hash(key), out var first))
             {
-                return (null, $"{Describe(key)} repeats row {first.ToString(CultureInfo.InvariantCulture)}");
+                return new Checked(null, $"{Describe(key)} repeats row {first.ToString(CultureInfo.InvariantCulture)}");
             }
         }
 
@@ -224,13 +283,13 @@ internal sealed class ImportProcessor(
             state.Seen[Hash(key)] = row.Number;
         }
 
-        return (user, null);
+        return validated;
     }
 
     /// <summary>Validates rows on every core, then admits them in file order.</summary>
-    private (User? User, string? Reason)[] Check(ImportState state, List<Row> rows, Tenant tenant, DateTime now)
+    private Checked[] Check(ImportState state, List<Row> rows, Tenant tenant, DateTime now)
     {
-        var validated = new (User? User, string? Reason)[rows.Count];
+        var validated = new Checked[rows.Count];
         Parallel.For(0, rows.Count, i => validated[i] = Validate(state, rows[i], tenant, now));
         for (var i = 0; i < rows.Count; i++)
         {
@@ -241,17 +300,22 @@ internal sealed class ImportProcessor(
     }
 
     /// <summary>Checks a batch's valid rows against stored users, writes them, appends the rejected rows, checkpoints.</summary>
-    private async Task WriteBatchAsync(JobRun run, ImportState state, List<Row> batch, (User? User, string? Reason)[] checkedRows,
+    private async Task WriteBatchAsync(JobRun run, ImportState state, List<Row> batch, Checked[] checkedRows,
         CsvAppender errors)
     {
         var job = run.Job;
         var rejected = new List<(Row Row, string Reason)>();
         var candidates = new List<(Row Row, User User)>(batch.Count);
+        var valuesOf = new Dictionary<string, List<UserAttribute>>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             if (checkedRows[i].User is { } user)
             {
                 candidates.Add((batch[i], user));
+                if (checkedRows[i].Values is { } values)
+                {
+                    valuesOf[user.Id] = values;
+                }
             }
             else
             {
@@ -273,6 +337,7 @@ internal sealed class ImportProcessor(
         }
 
         var toWrite = new List<User>(candidates.Count);
+        var written = new List<string>();
         long alreadyWritten = 0;
         foreach (var (row, user) in candidates)
         {
@@ -283,7 +348,9 @@ internal sealed class ImportProcessor(
             }
             else if (user.IdentityKeys.Any(heldBy.ContainsKey))
             {
+                // Written by an earlier run whose checkpoint was lost: its attribute values are written again (idempotent).
                 alreadyWritten++;
+                written.Add(user.Id);
             }
             else
             {
@@ -305,6 +372,13 @@ internal sealed class ImportProcessor(
             toWrite.RemoveAll(u => lost.Contains(u.Id));
         }
 
+        if (!job.DryRun && valuesOf.Count > 0)
+        {
+            written.AddRange(toWrite.Select(u => u.Id));
+            await attributes.WriteImportedAsync(run.Tenant,
+                written.SelectMany(id => valuesOf.TryGetValue(id, out var values) ? values : []).ToList(), run.Token);
+        }
+
         foreach (var (row, reason) in rejected.OrderBy(r => r.Row.Index))
         {
             errors.Write([row.Number.ToString(CultureInfo.InvariantCulture), .. row.Cells.Take(state.Width), .. Enumerable.Repeat<string?>(null, Math.Max(0, state.Width - row.Cells.Length)), reason]);
@@ -323,6 +397,9 @@ internal sealed class ImportProcessor(
             j.HasErrorFile = j.Error > 0;
         });
     }
+
+    /// <summary>A checked row: its user and attribute values, or why it is rejected.</summary>
+    private readonly record struct Checked(User? User, string? Reason, List<UserAttribute>? Values = null);
 
     private static string Describe(string key) => IdentityKeys.KindOf(key) switch
     {

@@ -1,6 +1,8 @@
 using System.Globalization;
+using System.Text.Json;
 using FluentValidation;
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Attributes;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
@@ -86,6 +88,23 @@ internal sealed class BulkUserExportSchemaValidator : AbstractValidator<BulkUser
             .Must((x, to) => x.CreatedFrom is null || to is null || x.CreatedFrom <= to)
             .WithMessage("must not be before created_from");
         RuleFor(x => x.GroupId).GreaterThan(0).When(x => x.GroupId is not null);
+        RuleFor(x => x.AttributeFilter!.Type)
+            .Must(t => t is null || t.Trim().ToLowerInvariant() is "and" or "or").WithMessage("must be and or or")
+            .OverridePropertyName("attribute_filter.type")
+            .When(x => x.AttributeFilter is not null);
+        RuleFor(x => x.AttributeFilter!.Conditions).Cascade(CascadeMode.Stop)
+            .NotEmpty().WithMessage("give at least one condition")
+            .Must(c => c!.Count <= AttributeConditions.MaxConditions).WithMessage($"at most {AttributeConditions.MaxConditions} conditions")
+            .OverridePropertyName("attribute_filter.conditions")
+            .When(x => x.AttributeFilter is not null);
+        RuleForEach(x => x.AttributeFilter!.Conditions).ChildRules(c =>
+        {
+            c.RuleFor(x => x.DefinitionId).Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
+            c.RuleFor(x => x.Type).Must(t => t is not null && AttributeConditions.Operators.Contains(t))
+                .WithMessage($"must be one of {string.Join(" ", AttributeConditions.Operators)}");
+            c.RuleFor(x => x.Value).Must(v => v.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
+                .WithMessage("is required");
+        }).OverridePropertyName("attribute_filter.conditions").When(x => x.AttributeFilter?.Conditions is not null);
     }
 }
 
