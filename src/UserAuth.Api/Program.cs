@@ -3,6 +3,7 @@ using UserAuth.Api.Features.Auth;
 using UserAuth.Api.Features.BulkJobs;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.Groups;
+using UserAuth.Api.Features.Idempotency;
 using UserAuth.Api.Features.Lifecycle;
 using UserAuth.Api.Features.PlatformConfig;
 using UserAuth.Api.Features.Sessions;
@@ -25,7 +26,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthLifecycle()
     .AddUserAuthGroups()
     .AddUserAuthAttributes()
-    .AddUserAuthBulkJobs();
+    .AddUserAuthBulkJobs()
+    .AddUserAuthIdempotency();
 
 var app = builder.Build();
 

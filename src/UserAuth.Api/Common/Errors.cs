@@ -21,6 +21,14 @@ public sealed class ConflictException(string message, string code = "conflict", 
 public sealed class BadRequestException(string message, string code = "bad_request", IReadOnlyList<FieldError>? errors = null)
     : ApiException(StatusCodes.Status400BadRequest, code, message, errors);
 
+/// <summary>The request cannot be applied as sent (422): e.g. an Idempotency-Key already used with another request.</summary>
+public sealed class UnprocessableException(string message, string code, IReadOnlyList<FieldError>? errors = null)
+    : ApiException(StatusCodes.Status422UnprocessableEntity, code, message, errors);
+
+/// <summary>An <c>If-Match</c> precondition that does not hold (412): the resource changed since the caller read it.</summary>
+public sealed class PreconditionFailedException(string message, string code = "precondition_failed", IReadOnlyList<FieldError>? errors = null)
+    : ApiException(StatusCodes.Status412PreconditionFailed, code, message, errors);
+
 public sealed class ValidationFailedException(IReadOnlyList<FieldError> errors)
     : ApiException(StatusCodes.Status400BadRequest, "validation_failed", Describe(errors), errors)
 {
