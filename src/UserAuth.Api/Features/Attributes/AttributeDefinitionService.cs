@@ -104,13 +104,19 @@ internal sealed class AttributeDefinitionService(IAttributeStore store, Identifi
     /// Changes the sent fields. A locked definition only accepts being unlocked (409 otherwise). Slug, type,
     /// multi_value and encrypted cannot change once a user has a value (409 saying why).
     /// </summary>
+    public Task<AttributeDefinition> UpdateAsync(Tenant tenant, string id, UpdateUserAttributeDefinition body, string actor,
+        CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, id, body, actor, null, cancellationToken);
+
+    /// <summary>As above; with <paramref name="ifMatch"/>, only while the version is one the caller read (else 412).</summary>
     public async Task<AttributeDefinition> UpdateAsync(Tenant tenant, string id, UpdateUserAttributeDefinition body, string actor,
-        CancellationToken cancellationToken)
+        IfMatch? ifMatch, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
             var definition = await GetAsync(tenant, id, cancellationToken);
             var expected = definition.Version;
+            ifMatch?.Check(expected, "attribute definition");
             if (definition.IsLocked && !OnlyUnlocks(body))
             {
                 throw new ConflictException("The attribute definition is locked: unlock it (is_locked: false) before changing it.",

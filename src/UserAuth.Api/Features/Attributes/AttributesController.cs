@@ -20,8 +20,12 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     [ProducesResponseType(typeof(UserAttributeDefinitionResponse), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
     public async Task<UserAttributeDefinitionResponse> CreateUserAttributeDefinition([FromBody] CreateUserAttributeDefinition body,
-        CancellationToken cancellationToken) =>
-        UserAttributeDefinitionResponse.From(await definitions.CreateAsync(Tenant, body, Actor, cancellationToken));
+        CancellationToken cancellationToken)
+    {
+        var created = await definitions.CreateAsync(Tenant, body, Actor, cancellationToken);
+        ETags.Set(Response, created.Version);
+        return UserAttributeDefinitionResponse.From(created);
+    }
 
     /// <summary>
     /// getUserAttributeDefinitions: filters by excluding_ids (comma-separated or repeated), slug, type,
@@ -39,29 +43,39 @@ internal sealed class AttributesController(AttributeDefinitionService definition
         return new UserAttributeDefinitionList(items.Select(UserAttributeDefinitionResponse.From).ToList(), PageInfo.For(page, total));
     }
 
-    /// <summary>getUserAttributeDefinitionById.</summary>
+    /// <summary>getUserAttributeDefinitionById. The <c>ETag</c> is the definition's <c>__v</c>.</summary>
     [HttpGet("user_attribute/definition/{attribute_def_id}")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserAttributeDefinitionResponse), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     public async Task<UserAttributeDefinitionResponse> GetUserAttributeDefinitionById(
-        [FromRoute(Name = "attribute_def_id")] string definitionId, CancellationToken cancellationToken) =>
-        UserAttributeDefinitionResponse.From(await definitions.GetAsync(Tenant, definitionId, cancellationToken));
+        [FromRoute(Name = "attribute_def_id")] string definitionId, CancellationToken cancellationToken)
+    {
+        var definition = await definitions.GetAsync(Tenant, definitionId, cancellationToken);
+        ETags.Set(Response, definition.Version);
+        return UserAttributeDefinitionResponse.From(definition);
+    }
 
     /// <summary>
     /// updateUserAttributeDefinition: changes the sent fields. 409 when the definition is locked (send only
     /// <c>{"is_locked": false}</c> to unlock it), and when slug, type, multi_value or encrypted would change while users
-    /// have values of it.
+    /// have values of it. With <c>If-Match</c> (an ETag as answered) the update applies only while the definition still
+    /// has that version (412 <c>precondition_failed</c> otherwise, nothing changed).
     /// </summary>
     [HttpPut("user_attribute/definition/{attribute_def_id}")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(UserAttributeDefinitionResponse), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status412PreconditionFailed)]
     public async Task<UserAttributeDefinitionResponse> UpdateUserAttributeDefinition(
         [FromRoute(Name = "attribute_def_id")] string definitionId, [FromBody] UpdateUserAttributeDefinition body,
-        CancellationToken cancellationToken) =>
-        UserAttributeDefinitionResponse.From(await definitions.UpdateAsync(Tenant, definitionId, body, Actor, cancellationToken));
+        [FromHeader(Name = IfMatch.HeaderName)] string? ifMatch, CancellationToken cancellationToken)
+    {
+        var updated = await definitions.UpdateAsync(Tenant, definitionId, body, Actor, IfMatch.Parse(ifMatch), cancellationToken);
+        ETags.Set(Response, updated.Version);
+        return UserAttributeDefinitionResponse.From(updated);
+    }
 
     /// <summary>deleteUserAttributeDefinitionById: deletes the definition and every user's value of it. 409 when locked.</summary>
     [HttpDelete("user_attribute/definition/{attribute_def_id}")]

@@ -16,19 +16,27 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
     public async Task<CreateUserResponseSchema> CreateUser([FromBody] CreateUserRequestSchema body, CancellationToken cancellationToken)
     {
         var user = await users.CreateAsync(Tenant, body, cancellationToken);
+        ETags.Set(Response, user.Version);
         return new CreateUserResponseSchema(UserSchema.From(user));
     }
 
-    /// <summary>updateUser: change the sent fields; sent emails / phone_numbers replace the old lists.</summary>
+    /// <summary>
+    /// updateUser: change the sent fields; sent emails / phone_numbers replace the old lists. The answer's <c>ETag</c> is
+    /// the user's <c>__v</c> (<c>"3"</c>); with <c>If-Match</c> the update applies only while the user still has that
+    /// version (412 <c>precondition_failed</c> otherwise, nothing changed).
+    /// </summary>
     [HttpPut("customers/{user_id}")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(CreateUserResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status412PreconditionFailed)]
     public async Task<CreateUserResponseSchema> UpdateUser([FromRoute(Name = "user_id")] string userId,
-        [FromBody] UpdateUserRequestSchema body, CancellationToken cancellationToken)
+        [FromBody] UpdateUserRequestSchema body, [FromHeader(Name = IfMatch.HeaderName)] string? ifMatch,
+        CancellationToken cancellationToken)
     {
-        var user = await users.UpdateAsync(Tenant, userId, body, cancellationToken);
+        var user = await users.UpdateAsync(Tenant, userId, body, IfMatch.Parse(ifMatch), cancellationToken);
+        ETags.Set(Response, user.Version);
         return new CreateUserResponseSchema(UserSchema.From(user));
     }
 

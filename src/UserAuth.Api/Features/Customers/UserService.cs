@@ -57,8 +57,14 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
     }
 
     public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUserRequestSchema request, CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, userId, request, null, cancellationToken);
+
+    /// <summary>updateUser; with <paramref name="ifMatch"/>, only while the user's version is one the caller read (else 412).</summary>
+    public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUserRequestSchema request, IfMatch? ifMatch,
+        CancellationToken cancellationToken) =>
         MutateAsync(tenant, userId.ToLowerInvariant(), null, user =>
         {
+            ifMatch?.Check(user.Version, "user");
             if (user.State != UserState.Live)
             {
                 throw new ConflictException($"The user is {user.State.ToString().ToLowerInvariant()} and cannot be updated.", "user_not_live");

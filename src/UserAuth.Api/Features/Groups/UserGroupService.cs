@@ -60,12 +60,18 @@ internal sealed class UserGroupService(
         store.ListAsync(tenant, filter, page.Skip, page.PageSize, cancellationToken);
 
     /// <summary>updateUserGroup and updateUserGroupPartially: details, and for bulk groups a new file or JSON entries.</summary>
-    public async Task<UserGroup> ChangeAsync(Tenant tenant, long uid, GroupChange change, CancellationToken cancellationToken)
+    public Task<UserGroup> ChangeAsync(Tenant tenant, long uid, GroupChange change, CancellationToken cancellationToken) =>
+        ChangeAsync(tenant, uid, change, null, cancellationToken);
+
+    /// <summary>As above; with <paramref name="ifMatch"/>, only while the group's version is one the caller read (else 412).</summary>
+    public async Task<UserGroup> ChangeAsync(Tenant tenant, long uid, GroupChange change, IfMatch? ifMatch,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             var group = await GetAsync(tenant, uid, cancellationToken);
             var expected = group.Version;
+            ifMatch?.Check(expected, "user group");
             var previousReport = group.ErrorReportId;
             var memberChange = change.FileUrl is not null || change.UserData is not null;
             if (change.Type is not null && change.Type != group.Type && GroupTypes.All.Contains(change.Type))

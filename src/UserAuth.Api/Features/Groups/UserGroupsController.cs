@@ -21,6 +21,7 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     public async Task<UserGroupResponseSchema> CreateUserGroup([FromBody] CreateUserGroup body, CancellationToken cancellationToken)
     {
         var created = await groups.CreateAsync(Tenant, await membership.NewGroupAsync(Tenant, body, cancellationToken), cancellationToken);
+        ETags.Set(Response, created.Version);
         return Wire(created);
     }
 
@@ -43,29 +44,41 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
         return new UserGroupListResponseSchema(items.Select(Wire).ToList(), PageInfo.For(page, total));
     }
 
-    /// <summary>getUserGroupById: <c>group_id</c> is the group's uid. Another application's group is a 404.</summary>
+    /// <summary>
+    /// getUserGroupById: <c>group_id</c> is the group's uid. Another application's group is a 404. The <c>ETag</c> is
+    /// the group's <c>__v</c>.
+    /// </summary>
     [HttpGet("user_group/{group_id}")]
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserGroupResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public async Task<UserGroupResponseSchema> GetUserGroupById(GroupRoute route, CancellationToken cancellationToken) =>
-        Wire(await groups.GetAsync(Tenant, route.Uid, cancellationToken));
+    public async Task<UserGroupResponseSchema> GetUserGroupById(GroupRoute route, CancellationToken cancellationToken)
+    {
+        var group = await groups.GetAsync(Tenant, route.Uid, cancellationToken);
+        ETags.Set(Response, group.Version);
+        return Wire(group);
+    }
 
     /// <summary>
     /// updateUserGroup: name, description; a bulk group's new <c>file_url</c> (back to <c>pending</c>, applied in
     /// the background) or a conditional group's new <c>conditions</c>. The type cannot change. 409 <c>group_busy</c>
-    /// while a previous file or JSON change is still pending or processing.
+    /// while a previous file or JSON change is still pending or processing. With <c>If-Match</c> (an ETag as answered)
+    /// the update applies only while the group still has that version (412 <c>precondition_failed</c> otherwise).
     /// </summary>
     [HttpPut("user_group/{group_id}")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(UserGroupResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status412PreconditionFailed)]
     public async Task<UserGroupResponseSchema> UpdateUserGroup(GroupRoute route, [FromBody] UpdateUserGroupSchema body,
-        CancellationToken cancellationToken)
+        [FromHeader(Name = IfMatch.HeaderName)] string? ifMatch, CancellationToken cancellationToken)
     {
+        var precondition = IfMatch.Parse(ifMatch);
         var change = await membership.ChangeAsync(Tenant, body, cancellationToken);
-        return Wire(await groups.ChangeAsync(Tenant, route.Uid, change, cancellationToken));
+        var group = await groups.ChangeAsync(Tenant, route.Uid, change, precondition, cancellationToken);
+        ETags.Set(Response, group.Version);
+        return Wire(group);
     }
 
     /// <summary>
@@ -73,16 +86,18 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
     /// (<c>type: file_url</c>, the default when <c>file_url</c> is sent) or from <c>user_data</c> entries
     /// (<c>type: json</c>), each with <c>action</c> add / remove and one of <c>user_id</c>, <c>email</c>,
     /// <c>phone_number</c>. Answers <c>pending</c>; applied in the background. 409 <c>group_busy</c> while a previous
-    /// change is still pending or processing.
+    /// change is still pending or processing. <c>If-Match</c> as for updateUserGroup.
     /// </summary>
     [HttpPatch("user_group/{group_id}")]
     [Authorize(Policy = Scopes.Write)]
     [ProducesResponseType(typeof(UserGroupResponseSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
+    [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status412PreconditionFailed)]
     public async Task<UserGroupResponseSchema> UpdateUserGroupPartially(GroupRoute route, [FromBody] PartialUserGroupUpdateSchema body,
-        CancellationToken cancellationToken)
+        [FromHeader(Name = IfMatch.HeaderName)] string? ifMatch, CancellationToken cancellationToken)
     {
+        var precondition = IfMatch.Parse(ifMatch);
         var change = new GroupChange(body.Name, body.Description, null, body.FileUrl, null,
             body.UserData?.Select(e => new UserDataEntry
             {
@@ -91,7 +106,9 @@ internal sealed class UserGroupsController(UserGroupService groups, UserGroupMem
                 Email = string.IsNullOrWhiteSpace(e.Email) ? null : e.Email.Trim(),
                 PhoneNumber = string.IsNullOrWhiteSpace(e.PhoneNumber) ? null : e.PhoneNumber.Trim(),
             }).ToList());
-        return Wire(await groups.ChangeAsync(Tenant, route.Uid, change, cancellationToken));
+        var group = await groups.ChangeAsync(Tenant, route.Uid, change, precondition, cancellationToken);
+        ETags.Set(Response, group.Version);
+        return Wire(group);
     }
 
     /// <summary>

@@ -19,13 +19,19 @@ internal sealed class PlatformConfigService(
     /// Applies the sent fields over the stored configuration (or the defaults) and writes it conditionally on its
     /// version, retrying when a concurrent write won, so no update is lost.
     /// </summary>
-    public async Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformSchema request, CancellationToken cancellationToken)
+    public Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformSchema request, CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, request, null, cancellationToken);
+
+    /// <summary>As above; with <paramref name="ifMatch"/>, only while the version is one the caller read (else 412).</summary>
+    public async Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformSchema request, IfMatch? ifMatch,
+        CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
             var stored = await store.FindAsync(tenant, cancellationToken);
             var config = stored ?? PlatformConfigDocument.DefaultsFor(tenant);
             var expected = config.Version;
+            ifMatch?.Check(expected, "platform configuration");
             Apply(config, request);
 
             var now = clock.UtcNowMs();
