@@ -39,6 +39,28 @@ internal sealed class SqliteStorageOptions
     /// <summary>The database file; relative paths are under the content root.</summary>
     [Required]
     public string Path { get; set; } = "data/userauth.db";
+
+    /// <summary>
+    /// SQLite's <c>synchronous</c> on the writer's connection (WAL journal). <c>Full</c> (the default): every commit
+    /// syncs the WAL to disk before the writes are answered, so nothing answered is lost on a crash of the process, the
+    /// kernel or the power. <c>Normal</c>: commits are not synced (only checkpoints are), which removes a disk sync
+    /// from every group of writes; an answered write survives a crash of the process, but the last commits can be
+    /// lost on a power loss or a kernel crash. Only for deployments that accept that (docs/BENCHMARKS.md).
+    /// </summary>
+    public SqliteSynchronous Synchronous { get; set; } = SqliteSynchronous.Full;
+
+    /// <summary>
+    /// All writes of this process through one writer connection with group commit (the default). <c>false</c> is
+    /// for measuring only (the load suite's before/after of issue 10 item 5): every write on a pooled connection of
+    /// its own, contending for SQLite's lock as before the single writer.
+    /// </summary>
+    public bool SingleWriter { get; set; } = true;
+}
+
+internal enum SqliteSynchronous
+{
+    Full,
+    Normal,
 }
 
 internal sealed class MongoStorageOptions

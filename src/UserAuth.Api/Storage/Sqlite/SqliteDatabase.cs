@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
@@ -24,12 +25,20 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     /// <summary>Most writes committed in one transaction.</summary>
     public const int MaxGroup = 128;
 
+    /// <summary>Idle read connections kept with their prepared statements.</summary>
+    public const int MaxIdleReaders = 16;
+
     private readonly string connectionString;
     private readonly int busyTimeoutMs;
+    private readonly bool singleWriter;
+    private readonly string synchronous;
+    private readonly ConcurrentQueue<PreparedConnection> readers = new();
+    private int idleReaders;
     private readonly Channel<PendingWrite> queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Lock startGate = new();
     private Task? writer;
-    private SqliteConnection? writerConnection;
+    private PreparedConnection? writerConnection;
+    private volatile bool disposed;
     private long commits;
     private long writes;
 
@@ -48,6 +57,8 @@ internal sealed class SqliteDatabase : IAsyncDisposable
             DefaultTimeout = timeoutSeconds,
         }.ToString();
         busyTimeoutMs = timeoutSeconds * 1000;
+        singleWriter = options.Value.Sqlite.SingleWriter;
+        synchronous = options.Value.Sqlite.Synchronous == SqliteSynchronous.Normal ? "NORMAL" : "FULL";
     }
 
     public string FilePath { get; }
@@ -74,6 +85,11 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     public Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> work,
         CancellationToken cancellationToken)
     {
+        if (!singleWriter)
+        {
+            return WriteAloneAsync(work, cancellationToken);
+        }
+
         var write = new PendingWrite<T>(work, cancellationToken);
         EnsureWriter();
         if (!queue.Writer.TryWrite(write))
@@ -82,6 +98,23 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         }
 
         return write.Task;
+    }
+
+    /// <summary>
+    /// <c>Storage:Sqlite:SingleWriter = false</c>, for measuring only: the write as the store made it before the
+    /// single writer, on a pooled connection of its own in its own <c>BEGIN IMMEDIATE</c> transaction, with
+    /// Microsoft.Data.Sqlite's handling of a busy database (<c>busy_timeout</c> 0; a busy statement is retried after
+    /// sleeping 150 ms, up to the command time-out).
+    /// </summary>
+    private async Task<T> WriteAloneAsync<T>(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> work,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = connection.BeginTransaction(deferred: false);
+        var result = await work(connection, transaction, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return result;
     }
 
     /// <inheritdoc cref="WriteAsync{T}"/>
@@ -99,39 +132,90 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     public Task<int> WriteCommandAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
         WriteAsync(async (connection, transaction, ct) =>
         {
-            await using var command = Command(connection, transaction, sql);
+            var command = Prepared(connection, transaction, sql);
             bind(command);
             return await command.ExecuteNonQueryAsync(ct);
         }, cancellationToken);
 
-    /// <summary>Creates the folder and switches the file to WAL; fails with a clear message when it cannot.</summary>
-    /// <summary>Runs a query on a connection of its own and maps every row it answers.</summary>
-    public async Task<List<T>> QueryAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var rows = new List<T>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+    /// <summary>Runs a query on a read connection with its statement prepared once, and maps every row it answers.</summary>
+    public Task<List<T>> QueryAsync<T>(string sql, Action<SqliteCommand> bind, Func<SqliteDataReader, T> map,
+        CancellationToken cancellationToken) =>
+        ReadAsync(async (reader, ct) =>
         {
-            rows.Add(map(reader));
+            var command = reader.Prepared(sql);
+            bind(command);
+            var rows = new List<T>();
+            await using var rowReader = await command.ExecuteReaderAsync(ct);
+            while (await rowReader.ReadAsync(ct))
+            {
+                rows.Add(map(rowReader));
+            }
+
+            return rows;
+        }, cancellationToken);
+
+    /// <summary>Runs a query that answers one integer (a <c>SELECT COUNT(*)</c>) on a read connection.</summary>
+    public Task<long> CountAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        ReadAsync(async (reader, ct) =>
+        {
+            var command = reader.Prepared(sql);
+            bind(command);
+            return (long)(await command.ExecuteScalarAsync(ct))!;
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on a read connection lent for its duration: an idle one when there is one, with
+    /// the statements it prepared before (Microsoft.Data.Sqlite prepares the SQL of every new command again; the
+    /// profile of a lookup had a tenth of its time there). The work must not keep the connection or its commands.
+    /// </summary>
+    public async Task<T> ReadAsync<T>(Func<PreparedConnection, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (readers.TryDequeue(out var reader))
+        {
+            Interlocked.Decrement(ref idleReaders);
+        }
+        else
+        {
+            reader = new PreparedConnection(await OpenAsync(cancellationToken));
         }
 
-        return rows;
+        T result;
+        try
+        {
+            result = await work(reader, cancellationToken);
+        }
+        catch
+        {
+            // A failed read may have left a statement mid-way: the connection is not lent again.
+            await reader.DisposeAsync();
+            throw;
+        }
+
+        // (The count is approximate under races; it only bounds how many idle connections are kept.)
+        if (!disposed && Interlocked.Increment(ref idleReaders) <= MaxIdleReaders)
+        {
+            readers.Enqueue(reader);
+            if (disposed && readers.TryDequeue(out var late))
+            {
+                await late.DisposeAsync();
+            }
+        }
+        else
+        {
+            Interlocked.Decrement(ref idleReaders);
+            await reader.DisposeAsync();
+        }
+
+        return result;
     }
 
-    /// <summary>Runs a query that answers one integer (a <c>SELECT COUNT(*)</c>) on a connection of its own.</summary>
-    public async Task<long> CountAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    /// <summary>
+    /// The command for <paramref name="sql"/> prepared on <paramref name="connection"/> when it is the writer's
+    /// connection (the writes of <see cref="WriteAsync{T}"/>), with no parameters and in <paramref name="transaction"/>;
+    /// a new command otherwise. Not to be disposed by the caller: the connection owns it.
+    /// </summary>
+    public static SqliteCommand Prepared(SqliteConnection connection, SqliteTransaction? transaction, string sql) =>
+        PreparedConnection.Of(connection) is { } prepared ? prepared.Prepared(sql, transaction) : Command(connection, transaction, sql);
 
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
@@ -154,6 +238,12 @@ internal sealed class SqliteDatabase : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        disposed = true;
+        while (readers.TryDequeue(out var reader))
+        {
+            await reader.DisposeAsync();
+        }
+
         queue.Writer.TryComplete();
         if (writer is not null)
         {
@@ -238,14 +328,15 @@ internal sealed class SqliteDatabase : IAsyncDisposable
         var done = new List<PendingWrite>(group.Count);
         try
         {
-            writerConnection ??= await OpenAsync(CancellationToken.None);
-            await using var transaction = writerConnection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
+            writerConnection ??= await OpenWriterAsync();
+            var connection = writerConnection.Connection;
+            await using var transaction = connection.BeginTransaction(deferred: false); // BEGIN IMMEDIATE
             foreach (var write in group)
             {
                 transaction.Save("w");
                 try
                 {
-                    await write.RunAsync(writerConnection, transaction);
+                    await write.RunAsync(connection, transaction);
                     transaction.Release("w");
                     done.Add(write);
                 }
@@ -280,6 +371,18 @@ internal sealed class SqliteDatabase : IAsyncDisposable
                 writerConnection = null;
             }
         }
+    }
+
+    /// <summary>
+    /// The writer's connection. <c>synchronous</c> (Storage:Sqlite:Synchronous): FULL (the default) syncs the WAL at
+    /// every commit, so an answered write survives a power loss; NORMAL syncs only at checkpoints, so it survives a
+    /// crash of the process but the last commits can be lost on a power loss or a kernel crash.
+    /// </summary>
+    private async Task<PreparedConnection> OpenWriterAsync()
+    {
+        var connection = await OpenAsync(CancellationToken.None);
+        await ExecuteAsync(connection, $"PRAGMA synchronous = {synchronous};", CancellationToken.None);
+        return new PreparedConnection(connection);
     }
 
     private abstract class PendingWrite
