@@ -7,4 +7,10 @@ internal sealed class LogOutputOptions
 
     /// <summary>JSON lines (Serilog compact); unset means true outside Development.</summary>
     public bool? Json { get; set; }
+
+    /// <summary>Lines are formatted and written by a background writer (the default), not on the request's thread.</summary>
+    public bool Async { get; set; } = true;
+
+    /// <summary>Log events the background writer holds before a new one waits for room.</summary>
+    public const int AsyncBufferSize = 10_000;
 }
