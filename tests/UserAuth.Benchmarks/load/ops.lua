@@ -30,19 +30,49 @@ function setup(thread)
 end
 
 local emails, phones, ids
+local env = {}
 local counter = 0
+creates = 0
 local json = { ["Content-Type"] = "application/json" }
 
 function init(args)
   emails = lines("emails.txt")
   phones = lines("phones.txt")
   ids = lines("ids.txt")
+  for _, l in ipairs(lines("bench.env")) do
+    local k, v = l:match("^([%w_]+)=(.*)$")
+    if k then env[k] = v end
+  end
   math.randomseed(run * 100 + tid)
   wrk.headers["Authorization"] = "Bearer " .. token
   json["Authorization"] = wrk.headers["Authorization"]
 end
 
 local function pick(t) return t[math.random(#t)] end
+
+-- RATE (requests per second, all threads together): each thread spaces its requests to its share of the rate, so
+-- the load is steady whatever the latency (used by the soak). Wall clock from gettimeofday through LuaJIT's FFI.
+local rate = tonumber(os.getenv("RATE") or "0")
+local now_ms, next_slot, interval
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef("typedef struct { long tv_sec; long tv_usec; } timeval_t; int gettimeofday(timeval_t *tv, void *tz);")
+  local tv = ffi.new("timeval_t")
+  now_ms = function() ffi.C.gettimeofday(tv, nil); return tonumber(tv.tv_sec) * 1000 + tonumber(tv.tv_usec) / 1000 end
+end
+
+if rate > 0 then
+  function delay()
+    if not interval then
+      interval = 1000 * tonumber(os.getenv("THREADS") or "2") / rate
+      next_slot = now_ms()
+    end
+    local now = now_ms()
+    local slot = math.max(next_slot, now)
+    next_slot = slot + interval
+    return slot - now
+  end
+end
 
 local function post(path, body, headers)
   return wrk.format("POST", path, headers or json, body)
@@ -71,7 +101,39 @@ function request()
     for i = 1, 25 do q[#q + 1] = "query=" .. urlencode(pick(emails)) end
     for i = 1, 25 do q[#q + 1] = "query=" .. urlencode(pick(phones)) end
     return wrk.format("GET", base .. "/customers/search?" .. table.concat(q, "&"))
-  elseif op == "create" then
+  elseif op == "attr_filter" then
+    -- filterUsersByAttributes: one segment value, held by exactly 100 users at every size.
+    local seg = string.format("seg-%06d", math.random(0, tonumber(env.SEGMENTS or "1") - 1))
+    return post(base .. "/user_attribute/users", '{"query":{"type":"and","page":1,"limit":10,"conditions":[{"definition_id":"' ..
+      (env.SEGMENT_DEF or "") .. '","type":"eq","value":"' .. seg .. '"}]}}')
+  elseif op == "group_members" then
+    return wrk.format("GET", base .. "/user_group/" .. (env.GROUP_UID or "1") .. "/users?page_no=1&page_size=10")
+  elseif op == "groups_of_user" then
+    return wrk.format("GET", base .. "/user_group/user/" .. pick(ids))
+  elseif op == "mix" then
+    -- The soak's mix: 70% reads (lookups, pages, sessions, attribute filter), 30% writes (create, update).
+    local r = math.random(100)
+    if r <= 30 then
+      return wrk.format("GET", base .. "/customers/search?q=" .. urlencode(pick(emails)))
+    elseif r <= 40 then
+      return wrk.format("GET", base .. "/customers/list?page_size=10")
+    elseif r <= 50 then
+      return wrk.format("GET", base .. "/customers/sessions?id=" .. pick(ids))
+    elseif r <= 60 then
+      local seg = string.format("seg-%06d", math.random(0, tonumber(env.SEGMENTS or "1") - 1))
+      return post(base .. "/user_attribute/users", '{"query":{"type":"and","page":1,"limit":10,"conditions":[{"definition_id":"' ..
+        (env.SEGMENT_DEF or "") .. '","type":"eq","value":"' .. seg .. '"}]}}')
+    elseif r <= 70 then
+      return wrk.format("GET", base .. "/customers/list?page_no=100&page_size=10")
+    elseif r <= 85 then
+      creates = creates + 1
+      local n = string.format("%02d%d%06d", run % 100, tid % 10, counter % 1000000)
+      return post(base .. "/customers", '{"username":"soak' .. n .. '","phone_number":"8' .. n ..
+        '","email":"soak' .. n .. '@example.net","first_name":"Soak","last_name":"Test"}')
+    else
+      return wrk.format("PUT", base .. "/customers/" .. pick(ids), json, '{"first_name":"Soak' .. tid .. "x" .. counter .. '"}')
+    end
+  elseif op == "create" or op == "create_nowriter" then
     local n = string.format("%02d%d%06d", run % 100, tid % 10, counter % 1000000)
     return post(base .. "/customers", '{"username":"load' .. n .. '","phone_number":"7' .. n ..
       '","email":"load' .. n .. '@example.net","first_name":"Load","last_name":"Test"}')
@@ -91,15 +153,15 @@ function request()
   elseif op == "peer_health" then
     return wrk.format("GET", "/parse/health")
   elseif op == "peer_lookup_email" then
-    return wrk.format("GET", '/parse/users?limit=1&where=' .. urlencode('{"email":"' .. pick(emails) .. '"}'), parse)
+    return wrk.format("GET", '/parse/users?limit=1&where=' .. urlencode('{"app":"b01","email":"' .. pick(emails) .. '"}'), parse)
   elseif op == "peer_list_first" then
-    return wrk.format("GET", "/parse/users?limit=10&order=-createdAt", parse)
+    return wrk.format("GET", "/parse/users?limit=10&order=-createdAt&where=" .. urlencode('{"app":"b01"}'), parse)
   elseif op == "peer_list_deep" then
-    return wrk.format("GET", "/parse/users?limit=10&skip=9990&order=-createdAt", parse)
+    return wrk.format("GET", "/parse/users?limit=10&skip=9990&order=-createdAt&where=" .. urlencode('{"app":"b01"}'), parse)
   elseif op == "peer_create" then
     local n = string.format("%02d%d%06d", run % 100, tid % 10, counter % 1000000)
     return wrk.format("POST", "/parse/classes/Customer", parse_json,
-      '{"username":"load' .. n .. '","phone":"7' .. n .. '","email":"load' .. n .. '@example.net","firstName":"Load","lastName":"Test"}')
+      '{"username":"load' .. n .. '","phone":"7' .. n .. '","email":"load' .. n .. '@example.net","firstName":"Load","lastName":"Test","app":"b01"}')
   end
   error("unknown OP " .. tostring(op))
 end
@@ -110,10 +172,13 @@ if op and op:sub(1, 5) == "peer_" then
     ["Content-Type"] = "application/json" }
 end
 
+-- The soak (soak.sh) reads latency per interval from its own wrk runs; this prints the whole run.
 function done(summary, latency, requests)
   local e = summary.errors
+  local issued = 0
+  for _, t in ipairs(threads) do issued = issued + (t:get("creates") or 0) end
   io.write(string.format('RESULT {"requests":%d,"duration_us":%d,"non2xx":%d,"connect":%d,"read":%d,"write":%d,"timeout":%d,' ..
-    '"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f}\n',
+    '"p50_us":%d,"p95_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,"creates_sent":%d}\n',
     summary.requests, summary.duration, e.status, e.connect, e.read, e.write, e.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, latency.mean, issued))
 end

@@ -21,16 +21,15 @@ cd "$root"
 SIZES=${BENCH_SIZES:-"10000 100000 1000000"}
 CONC=${BENCH_CONCURRENCY:-"1 16 64"}
 DUR=${BENCH_DURATION:-10}
-OPS=${BENCH_OPS:-"health lookup_email lookup_phone list_first list_deep list_q_email list_broad search_1 search_50 update sessions_list session_create token create"}
+OPS=${BENCH_OPS:-"health lookup_email lookup_phone list_first list_deep list_q_email list_broad search_1 search_50 attr_filter group_members groups_of_user update sessions_list session_create token create"}
 PEER_OPS=${BENCH_PEER_OPS:-"peer_health peer_lookup_email peer_list_first peer_list_deep peer_create"}
 OUT=${BENCH_OUT:-/tmp/userauth-load-$(date -u +%Y%m%dT%H%M%S)}
-PORT=${BENCH_PORT:-5999}
 PEER_PORT=${BENCH_PEER_PORT:-1337}
 PG_PORT=${BENCH_PG_PORT:-54329}
 mkdir -p "$OUT"
 results="$OUT/results.jsonl"
 : >"$results"
-log() { echo "[$(date -u +%T)] $*" | tee -a "$OUT/run.log"; }
+. "$here/lib.sh"
 
 need_apt() { [ "${BENCH_APT:-1}" = 1 ] && { [ -f "$OUT/.apt-updated" ] || { apt-get update -qq >/dev/null 2>&1; touch "$OUT/.apt-updated"; }; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1; }; }
 command -v wrk >/dev/null || need_apt wrk || { echo "wrk is required: apt-get install wrk"; exit 2; }
@@ -46,22 +45,7 @@ command -v wrk >/dev/null || need_apt wrk || { echo "wrk is required: apt-get in
 } >>"$results"
 
 log "build (Release)"
-dotnet build src/UserAuth.Api -c Release -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
-dotnet build tests/UserAuth.Benchmarks -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; exit 1; }
-API_DLL=src/UserAuth.Api/bin/Release/net10.0/UserAuth.Api.dll
-BENCH_DLL=tests/UserAuth.Benchmarks/bin/Release/net10.0/UserAuth.Benchmarks.dll
-
-CLIENT=bench-client; SECRET=bench-secret-0123; COMPANY=1001; APP=65f0c0ffee00000000000b01
-BASE="/service/platform/user/v1.0/company/$COMPANY/application/$APP"
-TOKEN_PATH="/service/panel/authentication/v1.0/company/$COMPANY/oauth/token"
-BASIC=$(printf '%s:%s' "$CLIENT" "$SECRET" | base64 -w0)
-
-# ---- process accounting ----------------------------------------------------------------------------------------
-tree() { local p=$1; echo "$p"; for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do tree "$c"; done; }
-cpu_ticks() { local s=0 p; for p in "$@"; do [ -r "/proc/$p/stat" ] && s=$((s + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $s; }
-rss_peak_kb() { local s=0 p v; for p in "$@"; do v=$(awk '/VmHWM/{print $2}' "/proc/$p/status" 2>/dev/null); s=$((s + ${v:-0})); done; echo $s; }
-reset_peak() { local p; for p in "$@"; do { echo 5 >"/proc/$p/clear_refs"; } 2>/dev/null; done; }
-TCK=$(getconf CLK_TCK)
+build_release || exit 1
 
 # run_wrk SYSTEM SIZE OP CONC PIDS... : one wrk run, one JSON line in results.jsonl
 run_count=0
@@ -82,24 +66,6 @@ run_wrk() {
   echo "{\"kind\":\"wrk\",\"system\":\"$system\",\"users\":$size,\"op\":\"$op\",\"concurrency\":$c,\"cpu_ms\":$(( (after - before) * 1000 / TCK )),\"rss_peak_kb\":$rss,\"load\":\"$(cut -d' ' -f1 /proc/loadavg)\",\"wrk\":$line}" >>"$results"
   log "  $system $(printf '%-16s' "$op") c=$(printf '%-3s' "$c") $(/usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); print('%8.0f req/s  p50 %7.2f ms  p99 %7.2f ms  errors %d' % (d['requests']*1e6/d['duration_us'], d['p50_us']/1000, d['p99_us']/1000, d['non2xx']+d['connect']+d['read']+d['write']+d['timeout']))" "$line")"
 }
-
-# ---- the service -----------------------------------------------------------------------------------------------
-svc_pid=""
-start_service() { # DB
-  ASPNETCORE_ENVIRONMENT=Production ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
-  Storage__Provider=Sqlite Storage__Sqlite__Path="$1" \
-  Auth__SigningKey="load-suite-signing-key-0123456789abcdef0123456789abcdef" \
-  Auth__BootstrapClients__0__ClientId=$CLIENT Auth__BootstrapClients__0__ClientSecret=$SECRET Auth__BootstrapClients__0__CompanyId=$COMPANY \
-  Auth__TokenRequestsPerMinute=100000000 Sessions__CookieSecret="load-suite-session-cookie-secret-0123456789" \
-  Secrets__EncryptionKey="$(printf 'load-suite-encryption-key-32-byt' | base64 -w0)" Lifecycle__ErasureJobEnabled=false \
-  dotnet "$API_DLL" >"$OUT/service.log" 2>&1 &
-  svc_pid=$!
-  for _ in $(seq 120); do curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.5; done
-  curl -sf "http://127.0.0.1:$PORT/health/ready" >/dev/null || { log "the service did not start"; tail -20 "$OUT/service.log"; exit 1; }
-  TOKEN=$(curl -sf -u "$CLIENT:$SECRET" -d grant_type=client_credentials "http://127.0.0.1:$PORT$TOKEN_PATH" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['access_token'])")
-}
-stop_service() { [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null && wait "$svc_pid" 2>/dev/null; svc_pid=""; }
-item_total() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$BASE/customers/list?page_size=1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['page']['item_total'])"; }
 
 # ---- the peer: Parse Server 9 on PostgreSQL 15 -----------------------------------------------------------------
 PEER=${BENCH_PEER:-1}
@@ -124,13 +90,14 @@ peer_seed_and_start() { # SIZE
   psql_ -d postgres -c "DROP DATABASE IF EXISTS parse;" -c "CREATE DATABASE parse;"
   start_parse
   # Parse makes _User (with its indexes) on the first signup; then the seeded users go in with \copy.
-  curl -sf -H 'X-Parse-Application-Id: APP' -H 'Content-Type: application/json' -d '{"username":"first","password":"first-password","email":"first@example.org"}' "http://127.0.0.1:$PEER_PORT/parse/users" >/dev/null
-  curl -sf -H 'X-Parse-Application-Id: APP' -H 'X-Parse-Master-Key: KEY' -H 'Content-Type: application/json' -d '{"username":"x","phone":"1","email":"x@example.org","firstName":"x","lastName":"x"}' "http://127.0.0.1:$PEER_PORT/parse/classes/Customer" >/dev/null
+  curl -sf -H 'X-Parse-Application-Id: APP' -H 'Content-Type: application/json' -d '{"username":"first","password":"first-password","email":"first@example.org","app":"b00"}' "http://127.0.0.1:$PEER_PORT/parse/users" >/dev/null
+  curl -sf -H 'X-Parse-Application-Id: APP' -H 'X-Parse-Master-Key: KEY' -H 'Content-Type: application/json' -d '{"username":"x","phone":"1","email":"x@example.org","firstName":"x","lastName":"x","app":"b00"}' "http://127.0.0.1:$PEER_PORT/parse/classes/Customer" >/dev/null
   local hash; hash=$(psql_ -d parse -At -c 'SELECT "_hashed_password" FROM "_User" LIMIT 1;')
-  psql_ -d parse -c "CREATE TEMP TABLE seed (id text, username text, email text, created text, updated text, phone text);" \
+  psql_ -d parse -c "CREATE TEMP TABLE seed (id text, username text, email text, created text, updated text, phone text, app text);" \
     -c "\\copy seed FROM '$OUT/data-$size/parse_users.csv' WITH (FORMAT csv)" \
-    -c "INSERT INTO \"_User\" (\"objectId\", username, email, \"createdAt\", \"updatedAt\", \"_hashed_password\", \"emailVerified\") SELECT id, username, email, created::timestamptz, updated::timestamptz, '$hash', true FROM seed;" \
-    -c "CREATE INDEX IF NOT EXISTS \"_User_createdAt\" ON \"_User\" (\"createdAt\" DESC);" \
+    -c "INSERT INTO \"_User\" (\"objectId\", username, email, \"createdAt\", \"updatedAt\", \"_hashed_password\", \"emailVerified\", app) SELECT id, username, email, created::timestamptz, updated::timestamptz, '$hash', true, app FROM seed;" \
+    -c "CREATE INDEX IF NOT EXISTS \"_User_app_createdAt\" ON \"_User\" (app, \"createdAt\" DESC);" \
+    -c "CREATE INDEX IF NOT EXISTS \"_User_app_email\" ON \"_User\" (app, email);" \
     -c "VACUUM ANALYZE \"_User\";"
 }
 start_parse() {
@@ -151,12 +118,17 @@ peer_prepare && log "peer: Parse Server $(node -p "require('$here/peer/node_modu
 # ---- rounds ----------------------------------------------------------------------------------------------------
 for size in $SIZES; do
   db="$OUT/db-$size/userauth.db"; mkdir -p "$(dirname "$db")"
-  log "seed $size users (+ a second application) through the store"
-  t0=$(date +%s.%N)
-  dotnet "$BENCH_DLL" seed "$db" "$size" "$OUT/data-$size" >"$OUT/seed-$size.log" 2>&1 || { tail -20 "$OUT/seed-$size.log"; exit 1; }
-  t1=$(date +%s.%N)
-  echo "{\"kind\":\"seed\",\"system\":\"service\",\"users\":$size,\"seconds\":$(echo "$t1 - $t0" | bc),\"db_bytes\":$(stat -c %s "$db")}" >>"$results"
-  start_service "$db"
+  if [ "${BENCH_RESEED:-1}" = 0 ] && [ -f "$db" ]; then
+    log "reusing the seeded database $db (BENCH_RESEED=0)"
+  else
+    rm -rf "$(dirname "$db")"; mkdir -p "$(dirname "$db")"
+    log "seed $size users (+ a second application) through the store"
+    t0=$(date +%s.%N)
+    dotnet "$BENCH_DLL" seed "$db" "$size" "$OUT/data-$size" >"$OUT/seed-$size.log" 2>&1 || { tail -20 "$OUT/seed-$size.log"; exit 1; }
+    t1=$(date +%s.%N)
+    echo "{\"kind\":\"seed\",\"system\":\"service\",\"users\":$size,\"seconds\":$(echo "$t1 - $t0" | bc),\"db_bytes\":$(stat -c %s "$db")}" >>"$results"
+  fi
+  start_service "$db" || exit 1
   log "service up (pid $svc_pid), $(item_total) users listed"
   for op in $OPS; do
     for c in $CONC; do
@@ -170,6 +142,20 @@ for size in $SIZES; do
     done
   done
   stop_service
+  # Issue 10 item 5, before and after in the same run: createUser with the single writer switched off (every write
+  # on its own connection, contending for SQLite's lock, as before the writer), against the `create` rows above.
+  if [ "${BENCH_BEFORE_WRITER:-1}" = 1 ]; then
+    start_service "$db" Storage__Sqlite__SingleWriter=false || exit 1
+    log "service up without the single writer (Storage:Sqlite:SingleWriter=false)"
+    for c in $CONC; do
+      before=$(item_total)
+      run_wrk service "$size" create_nowriter "$c" $(tree "$svc_pid")
+      after=$(item_total)
+      last=$(tail -1 "$results")
+      echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
+    done
+    stop_service
+  fi
 
   if [ "$PEER" = 1 ]; then
     log "peer: seed $size users with \\copy"
