@@ -15,7 +15,7 @@ namespace UserAuth.Benchmarks;
 /// <c>seed &lt;database&gt; &lt;users&gt; &lt;data folder&gt;</c>: the load suite's data (tests/UserAuth.Benchmarks/load).
 /// Seeds <c>users</c> customers into the benchmark application and a tenth as many (at least 1,000) into a second
 /// application of the same company, so every query filters by tenant, through the store port of a running host
-/// (256 writes in flight, so the SQLite adapter commits them in groups). Writes what the wrk scripts pick from:
+/// (<see cref="IUserStore.InsertManyAsync"/>, the bulk import's call: a transaction per 2,000 users). Writes what the wrk scripts pick from:
 /// <c>emails.txt</c>, <c>phones.txt</c>, <c>ids.txt</c> (a sample of 10,000 users of the benchmark application) and
 /// <c>parse_users.csv</c> (the same users for the peer's <c>\copy</c>).
 /// <para>
@@ -61,23 +61,30 @@ internal static class LoadSeed
             foreach (var (tenant, n) in tenants)
             {
                 var ids = userIds[tenant] = new string[n];
-                await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 256 },
-                    async (i, ct) =>
+                // The bulk import's store call (IUserStore.InsertManyAsync): one transaction per batch of 2,000 users.
+                var batch = new List<User>(2_000);
+                for (var i = 0; i < n; i++)
+                {
+                    var user = NewUser(tenant, i, start.AddMilliseconds(i * 25_000L * 1_000 / Math.Max(n, 1)));
+                    ids[i] = user.Id;
+                    batch.Add(user);
+                    if (tenant == BenchHost.Tenant && i % step == 0)
                     {
-                        var user = NewUser(tenant, i, start.AddMilliseconds(i * 25_000L * 1_000 / Math.Max(n, 1)));
-                        await store.InsertAsync(user, ct);
-                        ids[i] = user.Id;
-                        if (tenant == BenchHost.Tenant && i % step == 0)
+                        sample.Add(user);
+                    }
+
+                    if (batch.Count == 2_000 || i == n - 1)
+                    {
+                        if ((await store.InsertManyAsync(batch, CancellationToken.None)).Count > 0)
                         {
-                            lock (sample)
-                            {
-                                sample.Add(user);
-                            }
+                            throw new InvalidOperationException("A seeded user's identifier was taken: the seed is not unique.");
                         }
-                    });
-                var (commits, writes) = factory.Services.GetRequiredService<UserAuth.Api.Storage.Sqlite.SqliteDatabase>().WriterStatistics;
-                Console.WriteLine($"seeded {n:N0} users of application {tenant.ApplicationId} ({clock.Elapsed.TotalSeconds:0.0} s; " +
-                                  $"{writes:N0} writes in {commits:N0} commits so far)");
+
+                        batch.Clear();
+                    }
+                }
+
+                Console.WriteLine($"seeded {n:N0} users of application {tenant.ApplicationId} ({clock.Elapsed.TotalSeconds:0.0} s)");
             }
 
             foreach (var (tenant, ids) in userIds)

@@ -1,8 +1,8 @@
 # Shared by the load suite's scripts (run.sh, soak.sh, profile.sh): the service as deployed (Release build, environment
 # Production, the embedded store, request logging to a file), the bench client, and process accounting from /proc.
 # Source it from the repository root with `here` set to this folder and OUT set to a results folder.
-API_DLL=src/UserAuth.Api/bin/Release/net10.0/UserAuth.Api.dll
-BENCH_DLL=tests/UserAuth.Benchmarks/bin/Release/net10.0/UserAuth.Benchmarks.dll
+API_DLL=${BENCH_API_DLL:-src/UserAuth.Api/bin/Release/net10.0/UserAuth.Api.dll}
+BENCH_DLL=${BENCH_BENCH_DLL:-tests/UserAuth.Benchmarks/bin/Release/net10.0/UserAuth.Benchmarks.dll}
 PORT=${BENCH_PORT:-5999}
 CLIENT=bench-client; SECRET=bench-secret-0123; COMPANY=1001; APP=65f0c0ffee00000000000b01; APP2=65f0c0ffee00000000000b02
 BASE="/service/platform/user/v1.0/company/$COMPANY/application/$APP"
@@ -11,9 +11,16 @@ BASIC=$(printf '%s:%s' "$CLIENT" "$SECRET" | base64 -w0)
 TCK=$(getconf CLK_TCK)
 
 log() { echo "[$(date -u +%T)] $*" | tee -a "$OUT/run.log"; }
+# Builds Release and runs from a copy of the output in $OUT/bin, so a build in the worktree during a long run does not
+# change what is measured.
 build_release() {
   dotnet build src/UserAuth.Api -c Release -v q -nologo >"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; return 1; }
   dotnet build tests/UserAuth.Benchmarks -c Release -v q -nologo >>"$OUT/build.log" 2>&1 || { tail -20 "$OUT/build.log"; return 1; }
+  # (The benchmark host finds the repository from its own folder, so its copy stays under tests/UserAuth.Benchmarks/bin.)
+  local bench_copy; bench_copy="$(pwd)/tests/UserAuth.Benchmarks/bin/load-run-$(basename "$OUT")"
+  rm -rf "$OUT/bin" "$bench_copy"; mkdir -p "$OUT/bin"
+  cp -a "$(dirname "$API_DLL")" "$OUT/bin/api" && cp -a "$(dirname "$BENCH_DLL")" "$bench_copy" || return 1
+  API_DLL="$OUT/bin/api/UserAuth.Api.dll"; BENCH_DLL="$bench_copy/UserAuth.Benchmarks.dll"
 }
 
 # ---- process accounting ----------------------------------------------------------------------------------------
@@ -43,3 +50,20 @@ start_service() {
 }
 stop_service() { [ -n "$svc_pid" ] && kill "$svc_pid" 2>/dev/null && wait "$svc_pid" 2>/dev/null; svc_pid=""; }
 item_total() { curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT$BASE/customers/list?page_size=1" | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['page']['item_total'])"; }
+
+# profile_op NAME OP SECONDS DATA: a dotnet-trace CPU-sampling trace of the running service while wrk drives OP at c=16;
+# writes $OUT/profile-NAME.{nettrace,speedscope.json,top.txt} (top frames by profile.py).
+profile_op() {
+  local name=$1 op=$2 secs=$3 data=$4 tracer
+  export PATH="$PATH:$HOME/.dotnet/tools"
+  command -v dotnet-trace >/dev/null || dotnet tool install --global dotnet-trace >/dev/null 2>&1 || { log "no dotnet-trace: profile skipped"; return 1; }
+  dotnet-trace collect -p "$svc_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$((secs + 2))" \
+    -o "$OUT/profile-$name.nettrace" --format Speedscope >"$OUT/profile-$name.log" 2>&1 &
+  tracer=$!
+  sleep 2
+  OP=$op DATA="$data" BASE="$BASE" TOKEN="$TOKEN" RUN=${PROFILE_RUN:-95} TOKEN_PATH="$TOKEN_PATH" BASIC="$BASIC" \
+    wrk -t2 -c16 -d"${secs}s" --timeout 10s -s "$here/ops.lua" "http://127.0.0.1:$PORT" | grep '^RESULT' >"$OUT/profile-$name.wrk"
+  wait $tracer
+  /usr/bin/python3 "$here/profile.py" "$OUT/profile-$name.speedscope.json" >"$OUT/profile-$name.top.txt" 2>&1
+  rm -f "$OUT/profile-$name.nettrace"
+}

@@ -133,7 +133,7 @@ function request()
     else
       return wrk.format("PUT", base .. "/customers/" .. pick(ids), json, '{"first_name":"Soak' .. tid .. "x" .. counter .. '"}')
     end
-  elseif op == "create" or op == "create_nowriter" then
+  elseif op == "create" or op == "create_nowriter" or op == "create_sync_normal" then
     local n = string.format("%02d%d%06d", run % 100, tid % 10, counter % 1000000)
     return post(base .. "/customers", '{"username":"load' .. n .. '","phone_number":"7' .. n ..
       '","email":"load' .. n .. '@example.net","first_name":"Load","last_name":"Test"}')

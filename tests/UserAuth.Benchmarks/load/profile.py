@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Top frames of a dotnet-trace speedscope file: exclusive (self) and inclusive share of samples on threads that ran
 request work (a thread counts if any of its samples has a frame from UserAuth, ASP.NET Core, Kestrel or SQLite), and
-the share of named buckets (SQLite, JSON, logging, auth, MVC, Kestrel, GC/allocation). Idle frames (waits) are left out."""
+the share of components (SQLite, JSON, logging, auth, MVC, Kestrel, GC), each sample counted once by the innermost
+frame that belongs to one. Idle frames (waits) are left out."""
 import json
 import re
 import sys
@@ -9,7 +10,7 @@ from collections import Counter
 
 doc = json.load(open(sys.argv[1]))
 frames = [f["name"] for f in doc["shared"]["frames"]]
-IDLE = re.compile(r"WaitHandle|Monitor\.Wait|SemaphoreSlim\.Wait|LowLevelLifoSemaphore|Thread\.Sleep|epoll_wait|"
+IDLE = re.compile(r"WaitHandle|Monitor\.Wait|SemaphoreSlim\.Wait|ManualResetEventSlim\.Wait|LowLevelLifoSemaphore|Thread\.Sleep|epoll_wait|"
                   r"SocketAsyncEngine\.EventLoop|WaitForSignal|PortableThreadPool\.WorkerThread\.WorkerDoWait|Interop\+Sys\.WaitForSocketEvents|"
                   r"Blocking|LowLevelMonitor|Timer.*Wait|WaitOne|WaitCore|Interop\+Sys\.Read\(|Interop\+Sys\.Poll|accept|SpinWait|Thread\.Yield")
 REQ = re.compile(r"UserAuth|AspNetCore|Kestrel|Sqlite|SQLitePCL")
@@ -61,16 +62,16 @@ for prof in doc["profiles"]:
         names = [frames[i] for i in s]
         for name in set(names):
             incl[name] += wgt
-        for label, rx in BUCKETS:
-            if any(rx.search(n) for n in names):
-                buckets[label] += wgt
+        # Each sample goes to one component: that of the innermost frame that belongs to one (the code running).
+        label = next((label for n in reversed(names) for label, rx in BUCKETS if rx.search(n)), "other (runtime, thread pool, ASP.NET Core hosting)")
+        buckets[label] += wgt
 if total == 0:
     print("no request samples")
     sys.exit(0)
 print(f"busy time on request threads: {total:,.0f} ms (thread time, waits left out)")
-print("\nbuckets (inclusive; a sample can fall in more than one):")
-for label, _ in BUCKETS:
-    print(f"  {100 * buckets[label] / total:5.1f}%  {label}")
+print("\ncomponents (each sample counted once, by its innermost frame that belongs to one):")
+for label, v in buckets.most_common():
+    print(f"  {100 * v / total:5.1f}%  {label}")
 print("\ntop exclusive frames:")
 for name, v in excl.most_common(25):
     print(f"  {100 * v / total:5.1f}%  {name[:150]}")

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Profiles one operation of the load suite: starts the service (as run.sh does) on a seeded database, drives OP with
 # wrk, records a CPU-sampling trace of the service with dotnet-trace meanwhile, and prints the top frames (exclusive
-# and inclusive, as % of the service's samples on request threads) with profile.py.
+# and inclusive, as % of the service's busy thread time on request threads) with profile.py.
 #
 #   bash tests/UserAuth.Benchmarks/load/profile.sh <seeded database> <data folder> [OP] [seconds]
 #   e.g. bash tests/UserAuth.Benchmarks/load/profile.sh /tmp/userauth-load-x/db-100000/userauth.db /tmp/userauth-load-x/data-100000 lookup_email 20
 #
 # The database and data folder come from a run.sh round (or `dotnet UserAuth.Benchmarks.dll seed <db> <users> <folder>`).
-# Installs dotnet-trace as a global tool when it is missing. Output: a .nettrace, its .speedscope.json and the
-# summary in $OUT (default /tmp/userauth-profile-<time>).
+# Installs dotnet-trace as a global tool when it is missing. Output: the .speedscope.json and the summary
+# (profile-OP.top.txt) in $OUT (default /tmp/userauth-profile-<time>). run.sh does the same for its largest size.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../.." && pwd)
@@ -17,8 +17,6 @@ DB=${1:?database}; DATA=${2:?data folder}; OP=${3:-lookup_email}; SECONDS_=${4:-
 OUT=${BENCH_OUT:-/tmp/userauth-profile-$(date -u +%Y%m%dT%H%M%S)}
 mkdir -p "$OUT"
 . "$here/lib.sh"
-export PATH="$PATH:$HOME/.dotnet/tools"
-command -v dotnet-trace >/dev/null || dotnet tool install --global dotnet-trace >/dev/null
 build_release || exit 1
 trap stop_service EXIT
 start_service "$DB" || exit 1
@@ -26,10 +24,5 @@ log "service up (pid $svc_pid); warming up $OP"
 run() { OP=$OP DATA="$DATA" BASE="$BASE" TOKEN="$TOKEN" RUN=$1 TOKEN_PATH="$TOKEN_PATH" BASIC="$BASIC" \
         wrk -t2 -c"$C" -d"$2s" --timeout 10s -s "$here/ops.lua" "http://127.0.0.1:$PORT" | grep '^RESULT'; }
 run 90 5 >/dev/null
-dotnet-trace collect -p "$svc_pid" --profile dotnet-sampled-thread-time --duration "00:00:00:$((SECONDS_ + 2))" \
-  -o "$OUT/$OP.nettrace" --format Speedscope >"$OUT/trace.log" 2>&1 &
-tracer=$!
-sleep 2
-run 91 "$SECONDS_" | tee "$OUT/wrk.txt"
-wait $tracer
-/usr/bin/python3 "$here/profile.py" "$OUT/$OP.speedscope.json" | tee "$OUT/$OP.top.txt"
+PROFILE_RUN=91 profile_op "$OP" "$OP" "$SECONDS_" "$DATA"
+cat "$OUT/profile-$OP.wrk" "$OUT/profile-$OP.top.txt"

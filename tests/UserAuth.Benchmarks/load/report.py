@@ -23,6 +23,7 @@ NAMES = {
     "groups_of_user": "getUserGroupsOfUser (bulk + conditional groups)", "update": "updateUser (first_name)", "sessions_list": "getActiveSessions",
     "session_create": "createUserSession", "token": "POST oauth/token (repeat client)", "create": "createUser",
     "create_nowriter": "createUser without the single writer (before issue 10.5)",
+    "create_sync_normal": "createUser with Storage:Sqlite:Synchronous=Normal (not the default)",
     "peer_health": "Parse GET /parse/health", "peer_lookup_email": "Parse lookup by email (and app)",
     "peer_list_first": "Parse first page of the app (limit 10)", "peer_list_deep": "Parse skip 9990 limit 10 (app)",
     "peer_create": "Parse create (plain class, no bcrypt)",
@@ -118,6 +119,9 @@ for size in sizes:
         p = get("peer", size, "peer_create", C)
         w(f"| createUser at {size:,}: ≥ 4,000/s | **{fmt_n(rps(r))}/s** | {fmt_n(rps(p)) + '/s' if p else '–'} | {'yes' if rps(r) >= 4000 else 'no'} |")
         w(f"| createUser at {size:,}: p99 < 25 ms | **{ms(r['wrk']['p99_us']):.1f} ms** (p50 {ms(r['wrk']['p50_us']):.1f}) | {('%.1f ms' % ms(p['wrk']['p99_us'])) if p else '–'} | {'yes' if r['wrk']['p99_us'] < 25000 else 'no'} |")
+        n = get("service", size, "create_sync_normal", C)
+        if n:
+            w(f"| (createUser at {size:,} with `Synchronous=Normal`, not the default: no sync per commit) | {fmt_n(rps(n))}/s, p99 {ms(n['wrk']['p99_us']):.1f} ms | – | {'yes' if rps(n) >= 4000 and n['wrk']['p99_us'] < 25000 else 'no'} |")
 for ch in checks:
     res = ch["result"]
     ok = res["wrk"]["requests"] - res["wrk"]["non2xx"]
@@ -175,6 +179,42 @@ for system, op_list in (("service", ops), ("peer", peer_ops)):
                 w(f"| {size:,} | {c} | {fmt_n(rps(r))} | {ms(r['wrk']['p50_us']):.2f} | {ms(r['wrk']['p95_us']):.2f} | {ms(r['wrk']['p99_us']):.2f} | {errors(r)} | {ceil} | {cpu} | {r['rss_peak_kb'] / 1024:,.0f} |")
         w("")
 
+# ---- profiles and soak -------------------------------------------------------------------------------------------
+profiles = [(n, os.path.join(out_dir, f"profile-{n}.top.txt")) for n in ("lookup_email", "create")]
+profiles = [(n, f) for n, f in profiles if os.path.exists(f)]
+if profiles:
+    w(f"### Profiles at {big:,} users (dotnet-trace, same run)")
+    w("")
+    w("Sampled thread time of the service's request threads while wrk drove the operation at c=16 for 15 s (waits")
+    w("left out; `profile.py`). Components: each sample counted once, by its innermost frame that belongs to one (SQLite, JSON, logging,")
+    w("auth, MVC, Kestrel, GC); the exclusive frames are where the time was spent itself.")
+    w("")
+    for n, f in profiles:
+        text = open(f).read().splitlines()
+        keep = [l for l in text if l.strip()][:32]
+        w(f"**{NAMES.get(n, n)}**")
+        w("")
+        w("```")
+        for l in keep:
+            w(l[:160])
+        w("```")
+        w("")
+soak = os.path.join(out_dir, "soak", "soak.jsonl")
+if os.path.exists(soak):
+    srows = [json.loads(l) for l in open(soak) if l.strip()]
+    mins = [r for r in srows if r["kind"] == "minute"]
+    cap = next((r for r in srows if r["kind"] == "capacity"), None)
+    if mins:
+        e = sum(m["wrk"]["non2xx"] + m["wrk"]["connect"] + m["wrk"]["read"] + m["wrk"]["write"] + m["wrk"]["timeout"] for m in mins)
+        w("### Soak (same run)")
+        w("")
+        w(f"{len(mins)} minutes of mixed reads and writes at {cap['rate'] if cap else '?'} requests/s (80% of the mix's measured")
+        w(f"capacity) on the 100,000-user database: {sum(m['wrk']['requests'] for m in mins):,} requests, **{e} errors**;")
+        w(f"p99 per minute {min(m['wrk']['p99_us'] for m in mins) / 1000:.1f}–{max(m['wrk']['p99_us'] for m in mins) / 1000:.1f} ms;")
+        w(f"RSS {mins[0]['rss_kb'] / 1024:,.0f} MiB in the first minute, {mins[-1]['rss_kb'] / 1024:,.0f} MiB in the last. Per minute:")
+        w("[docs/SOAK.md](SOAK.md).")
+        w("")
+
 # ---- BenchmarkDotNet ---------------------------------------------------------------------------------------------
 bdn = os.path.join(out_dir, "bdn.csv")
 if os.path.exists(bdn):
@@ -201,7 +241,7 @@ try:
     fig, ax = plt.subplots(figsize=(9, 5.5))
     ax.set_prop_cycle(color=[plt.cm.tab20(i % 20) for i in range(40)])
     for o in ops:
-        if o in ("create", "create_nowriter", "update", "session_create", "token"):
+        if o in ("create", "create_nowriter", "create_sync_normal", "update", "session_create", "token"):
             style = "--"
         else:
             style = "-"

@@ -78,7 +78,7 @@ peer_prepare() {
   if [ ! -d "$here/peer/node_modules/parse-server" ]; then
     (cd "$here/peer" && npm install --no-audit --no-fund >"$OUT/npm.log" 2>&1) || { log "peer skipped: npm install parse-server failed (see $OUT/npm.log)"; PEER=0; return 1; }
   fi
-  mkdir -p "$pg_dir"; chown postgres "$pg_dir"
+  rm -rf "$pg_dir"; mkdir -p "$pg_dir"; chown postgres "$pg_dir"
   runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" --auth=trust -U postgres >"$OUT/pg-init.log" 2>&1 || { log "peer skipped: initdb failed"; PEER=0; return 1; }
   runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -o "-p $PG_PORT -k $pg_dir -c listen_addresses=127.0.0.1 -c shared_buffers=256MB -c fsync=on" -l "$pg_dir/pg.log" -w start >/dev/null \
     || { log "peer skipped: PostgreSQL did not start"; PEER=0; return 1; }
@@ -141,6 +141,12 @@ for size in $SIZES; do
       fi
     done
   done
+  # The profile behind "what bounds it": the lookup and createUser at the largest size, after the measured runs.
+  if [ "${BENCH_PROFILE:-1}" = 1 ] && [ "$size" = "${SIZES##* }" ]; then
+    log "profile (dotnet-trace) of lookup_email and create at $size users"
+    PROFILE_RUN=96 profile_op lookup_email lookup_email 15 "$OUT/data-$size"
+    PROFILE_RUN=97 profile_op create create 15 "$OUT/data-$size"
+  fi
   stop_service
   # Issue 10 item 5, before and after in the same run: createUser with the single writer switched off (every write
   # on its own connection, contending for SQLite's lock, as before the writer), against the `create` rows above.
@@ -155,6 +161,27 @@ for size in $SIZES; do
       echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
     done
     stop_service
+  fi
+  # The durability trade-off measured (not the default): createUser with synchronous=NORMAL on the writer, which
+  # syncs at checkpoints only (an answered write survives a process crash, not a power loss).
+  if [ "${BENCH_SYNC_NORMAL:-1}" = 1 ]; then
+    start_service "$db" Storage__Sqlite__Synchronous=Normal || exit 1
+    log "service up with Storage:Sqlite:Synchronous=Normal (not the default)"
+    for c in $CONC; do
+      before=$(item_total)
+      run_wrk service "$size" create_sync_normal "$c" $(tree "$svc_pid")
+      after=$(item_total)
+      last=$(tail -1 "$results")
+      echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
+    done
+    stop_service
+  fi
+
+  # The soak (issue 14) on this round's database, when asked for (BENCH_SOAK_MINUTES; at BENCH_SOAK_SIZE users).
+  if [ "${BENCH_SOAK_MINUTES:-0}" -gt 0 ] && [ "$size" = "${BENCH_SOAK_SIZE:-100000}" ]; then
+    log "soak: ${BENCH_SOAK_MINUTES} minutes at $size users (soak.sh)"
+    BENCH_OUT="$OUT/soak" BENCH_API_DLL="$API_DLL" BENCH_BENCH_DLL="$BENCH_DLL" SOAK_DB="$db" SOAK_DATA="$OUT/data-$size" SOAK_MINUTES=$BENCH_SOAK_MINUTES SOAK_BUILD=0 \
+      SOAK_REPORT="${BENCH_REPORT:-1}" bash "$here/soak.sh" >>"$OUT/run.log" 2>&1 || log "soak failed: see $OUT/soak/run.log"
   fi
 
   if [ "$PEER" = 1 ]; then
@@ -179,7 +206,7 @@ peer_stop
 # ---- in-process (BenchmarkDotNet) ------------------------------------------------------------------------------
 if [ "${BENCH_BDN:-1}" = 1 ]; then
   log "BenchmarkDotNet: service and store in-process (10,000 users)"
-  (cd "$OUT" && dotnet "$root/$BENCH_DLL" --filter '*CustomersService*' '*Http_Health*' '*Service_Token*' >"$OUT/bdn.log" 2>&1) || log "BenchmarkDotNet failed: see $OUT/bdn.log"
+  (cd "$OUT" && dotnet "$BENCH_DLL" --filter '*CustomersService*' '*Http_Health*' '*Service_Token*' >"$OUT/bdn.log" 2>&1) || log "BenchmarkDotNet failed: see $OUT/bdn.log"
   for f in "$OUT"/BenchmarkDotNet.Artifacts/results/*-report.csv; do [ -f "$f" ] && cp "$f" "$OUT/bdn.csv"; done
 fi
 echo "{\"kind\":\"end\",\"date\":\"$(date -u +%FT%TZ)\",\"load_after\":\"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$results"

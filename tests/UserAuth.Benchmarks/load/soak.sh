@@ -21,7 +21,7 @@ mkdir -p "$OUT"
 MINUTES=${SOAK_MINUTES:-10}; C=${SOAK_CONCURRENCY:-16}; SHARE=${SOAK_SHARE:-0.8}; USERS=${SOAK_USERS:-100000}
 results="$OUT/soak.jsonl"; : >"$results"
 command -v wrk >/dev/null || { echo "wrk is required: apt-get install wrk"; exit 2; }
-log "build (Release)"; build_release || exit 1
+if [ "${SOAK_BUILD:-1}" = 1 ]; then log "build (Release)"; build_release || exit 1; fi
 DB=${SOAK_DB:-}; DATA=${SOAK_DATA:-}
 if [ -z "$DB" ]; then
   DB="$OUT/db/userauth.db"; DATA="$OUT/data"; mkdir -p "$OUT/db"
