@@ -1,9 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
-using UserAuth.Api.Common;
-using UserAuth.Api.Features.Customers;
 using UserAuth.Tests.Infrastructure;
 using UserAuth.Tests.Sessions;
 
@@ -11,7 +7,7 @@ namespace UserAuth.Tests.Customers;
 
 /// <summary>
 /// What createUser and updateUser write, pinned down (issue 13, "Tests that can fail"): the defaults of the email and
-/// phone flags, meta replaced and reset, the update-time identity conflict, and writes that lose a race to another
+/// phone flags, meta replaced or kept, the update-time identity conflict, and writes that lose a race to another
 /// instance over the same store (a taken identity key, the version-conflict retry limit).
 /// </summary>
 public abstract class UserWriteRulesApiTests(ApiFixture fixture)
@@ -132,7 +128,7 @@ public abstract class UserWriteRulesApiTests(ApiFixture fixture)
             race.BeforeReplace = null;
             await CreateAsync(http, Build.User(phone: phone));
         };
-        await using var instance = InstanceOver(race);
+        await using var instance = race.InstanceOver(fixture);
         var raced = await instance.CreateClient().WithTokenAsync(fixture);
 
         var refused = await raced.PutJsonAsync($"{P}/customers/{Id(user)}", new
@@ -163,7 +159,7 @@ public abstract class UserWriteRulesApiTests(ApiFixture fixture)
                 await http.PutJsonAsync(path, new { last_name = $"Other{wins}" });
             }
         };
-        await using var instance = InstanceOver(race);
+        await using var instance = race.InstanceOver(fixture);
         var raced = await instance.CreateClient().WithTokenAsync(fixture);
 
         // Seven lost races: the eighth attempt writes, on top of every write that won.
@@ -182,79 +178,6 @@ public abstract class UserWriteRulesApiTests(ApiFixture fixture)
         var stored = (await http.PutJsonAsync(path, new { })).GetProperty("user");
         Assert.Equal("Mine", stored.GetProperty("first_name").GetString());
         Assert.Equal(16, stored.GetProperty("__v").GetInt32());
-    }
-
-    /// <summary>A second service instance over the fixture's store, whose user store lets a test act just before each replace.</summary>
-    private Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program> InstanceOver(RacingUserStore race) =>
-        fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-        {
-            var registered = services.Last(d => d.ServiceType == typeof(IUserStore));
-            services.Remove(registered);
-            services.AddSingleton<IUserStore>(sp => race.Over((IUserStore)registered.ImplementationFactory!(sp)));
-        }));
-
-    /// <summary>
-    /// The real store of the fixture, with a hook run before every replace (where another instance's write can win the
-    /// race) and, optionally, the taken key dropped from <see cref="IdentityTakenException"/> as a server whose
-    /// duplicate-key error does not name it would.
-    /// </summary>
-    internal sealed class RacingUserStore : IUserStore
-    {
-        private IUserStore inner = null!;
-
-        public Func<User, Task>? BeforeReplace { get; set; }
-
-        public bool HideTakenKey { get; init; }
-
-        public int Replaces { get; set; }
-
-        public IUserStore Over(IUserStore store)
-        {
-            inner = store;
-            return this;
-        }
-
-        public async Task<bool> ReplaceAsync(User user, int expectedVersion, CancellationToken cancellationToken)
-        {
-            Replaces++;
-            if (BeforeReplace is { } before)
-            {
-                await before(user);
-            }
-
-            try
-            {
-                return await inner.ReplaceAsync(user, expectedVersion, cancellationToken);
-            }
-            catch (IdentityTakenException) when (HideTakenKey)
-            {
-                throw new IdentityTakenException(null);
-            }
-        }
-
-        public Task InsertAsync(User user, CancellationToken cancellationToken) => inner.InsertAsync(user, cancellationToken);
-
-        public Task<User?> FindByIdAsync(Tenant tenant, string id, CancellationToken cancellationToken) =>
-            inner.FindByIdAsync(tenant, id, cancellationToken);
-
-        public Task<IReadOnlyList<User>> FindByIdsAsync(Tenant tenant, IReadOnlyCollection<string> ids, CancellationToken cancellationToken) =>
-            inner.FindByIdsAsync(tenant, ids, cancellationToken);
-
-        public Task<CustomerPage> ListAsync(Tenant tenant, CustomerFilter filter, int skip, int take, CancellationToken cancellationToken) =>
-            inner.ListAsync(tenant, filter, skip, take, cancellationToken);
-
-        public Task<IReadOnlyList<User>> FindByKeysAsync(Tenant tenant, IReadOnlyCollection<string> keys, int limit,
-            CancellationToken cancellationToken) => inner.FindByKeysAsync(tenant, keys, limit, cancellationToken);
-
-        public Task<IReadOnlyList<string>> InsertManyAsync(IReadOnlyList<User> users, CancellationToken cancellationToken) =>
-            inner.InsertManyAsync(users, cancellationToken);
-
-        public Task<IReadOnlyList<User>> ListByCreationAsync(Tenant tenant, UserState state, DateTime? from, DateTime to,
-            (DateTime CreatedAt, string Id)? after, int take, CancellationToken cancellationToken) =>
-            inner.ListByCreationAsync(tenant, state, from, to, after, take, cancellationToken);
-
-        public Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
-            inner.FindDeletedDueAsync(now, limit, cancellationToken);
     }
 }
 
