@@ -110,29 +110,6 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Claimable_jobs_are_pending_or_running_with_an_ended_lease()
-    {
-        var now = Build.Millis(DateTime.UtcNow);
-        var pending = NewJob(status: JobStatus.Pending, createdAt: now.AddYears(-30));
-        var leased = NewJob(status: JobStatus.Running, createdAt: now.AddYears(-30));
-        leased.LeaseUntil = now.AddMinutes(1);
-        var expired = NewJob(status: JobStatus.Running, createdAt: now.AddYears(-30).AddSeconds(1));
-        expired.LeaseUntil = now.AddSeconds(-1);
-        var done = NewJob(createdAt: now.AddYears(-30));
-        foreach (var job in new[] { pending, leased, expired, done })
-        {
-            await Jobs.InsertAsync(job, None);
-        }
-
-        var claimable = (await Jobs.FindClaimableAsync(now, 1000, None)).Select(j => j.Id).ToList();
-        Assert.Contains(pending.Id, claimable);
-        Assert.Contains(expired.Id, claimable);
-        Assert.DoesNotContain(leased.Id, claimable);
-        Assert.DoesNotContain(done.Id, claimable);
-        Assert.True(claimable.IndexOf(pending.Id) < claimable.IndexOf(expired.Id));
-    }
-
-    [Fact]
     public async Task Files_due_are_the_finished_jobs_whose_retention_ended()
     {
         var now = Build.Millis(DateTime.UtcNow);

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using UserAuth.Api.Common.Jobs;
 using UserAuth.Api.Features.BulkJobs;
 using UserAuth.Tests.Infrastructure;
 
@@ -81,7 +82,7 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
     [Fact]
     public async Task An_export_writes_the_users_of_its_start_not_those_created_while_it_waits_or_runs()
     {
-        await using var host = Host(FreshStore(), ("BulkJobs:RunJobs", "false"));
+        await using var host = Host(FreshStore(), ("Jobs:Enabled", "false"));
         var http = await ClientAsync(host);
         var before = new List<string>();
         for (var i = 0; i < 3; i++)
@@ -97,11 +98,8 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
             await http.NewCustomerAsync(app, Build.User());
         }
 
-        var runner = host.Services.GetRequiredService<BulkJobRunner>();
-        var job = await runner.ClaimAsync(CancellationToken.None);
-        Assert.NotNull(job);
-        Assert.Equal(Id(created), job.Id);
-        await runner.RunAsync(job, CancellationToken.None);
+        Assert.Equal("pending", (await http.GetJsonAsync($"{P}/users/jobs/{Id(created)}")).GetProperty("status").GetString());
+        Assert.True(await host.Services.GetRequiredService<JobWorker>().RunOneAsync(CancellationToken.None));
 
         var done = await http.GetJsonAsync($"{P}/users/jobs/{Id(created)}");
         Assert.Equal("completed", done.GetProperty("status").GetString());
@@ -113,8 +111,8 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
     public async Task Two_instances_never_claim_the_same_job_and_share_the_work()
     {
         var store = FreshStore();
-        await using var a = Host(store, ("BulkJobs:RunJobs", "false"));
-        await using var b = Host(store, ("BulkJobs:RunJobs", "false"));
+        await using var a = Host(store, ("Jobs:Enabled", "false"));
+        await using var b = Host(store, ("Jobs:Enabled", "false"));
         var http = await ClientAsync(a);
         var jobIds = new List<string>();
         for (var i = 0; i < 4; i++)
@@ -122,13 +120,11 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
             jobIds.Add(Id(await Bulk.UploadAsync(http, app, Encoding.UTF8.GetBytes(Rows(50)))));
         }
 
-        // Both instances race for every job: each is claimed exactly once.
-        var runners = new[] { a.Services.GetRequiredService<BulkJobRunner>(), b.Services.GetRequiredService<BulkJobRunner>() };
-        var claims = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => runners[i % 2].ClaimAsync(CancellationToken.None))));
-        var claimed = claims.Where(c => c is not null).Select(c => c!).ToList();
-        Assert.Equal(jobIds.Order(), claimed.Select(c => c.Id).Order());
-        Assert.Null(await runners[0].ClaimAsync(CancellationToken.None));
-        await Task.WhenAll(claimed.Select((job, i) => runners[i % 2].RunAsync(job, CancellationToken.None)));
+        // Both instances' workers race for every job (16 claims for 4 jobs): each job is claimed and run exactly once.
+        var workers = new[] { a.Services.GetRequiredService<JobWorker>(), b.Services.GetRequiredService<JobWorker>() };
+        var ran = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => Task.Run(() => workers[i % 2].RunOneAsync(CancellationToken.None))));
+        Assert.Equal(4, ran.Count(r => r));
+        Assert.False(await workers[0].RunOneAsync(CancellationToken.None));
 
         foreach (var id in jobIds)
         {
@@ -141,11 +137,78 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_bulk_jobs_queue_metric_reports_the_real_depth_and_the_status_moves_pending_running_completed()
+    {
+        await using var host = Host(FreshStore(), ("Jobs:Enabled", "false"));
+        var http = await ClientAsync(host);
+        var ids = new List<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            ids.Add(Id(await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv" })));
+        }
+
+        var worker = host.Services.GetRequiredService<JobWorker>();
+        await worker.ReportQueuesAsync(CancellationToken.None);
+        Assert.Equal(12, await QueueDepthAsync(host));
+        foreach (var id in ids)
+        {
+            Assert.Equal("pending", (await http.GetJsonAsync($"{P}/users/jobs/{id}")).GetProperty("status").GetString());
+        }
+
+        // One run: that job completes and leaves the queue.
+        Assert.True(await worker.RunOneAsync(CancellationToken.None));
+        await worker.ReportQueuesAsync(CancellationToken.None);
+        Assert.Equal(11, await QueueDepthAsync(host));
+        var statuses = new List<string>();
+        foreach (var id in ids)
+        {
+            statuses.Add((await http.GetJsonAsync($"{P}/users/jobs/{id}")).GetProperty("status").GetString()!);
+        }
+
+        Assert.Equal(1, statuses.Count(s => s == "completed"));
+        Assert.Equal(11, statuses.Count(s => s == "pending"));
+        while (await worker.RunOneAsync(CancellationToken.None))
+        {
+        }
+
+        await worker.ReportQueuesAsync(CancellationToken.None);
+        Assert.Equal(0, await QueueDepthAsync(host));
+    }
+
+    [Fact]
+    public async Task A_job_is_running_while_its_run_is_in_progress()
+    {
+        await using var host = Host(FreshStore(), ("Jobs:Enabled", "false"), ("BulkJobs:BatchSize", "1"));
+        var http = await ClientAsync(host);
+        var created = await Bulk.UploadAsync(http, app, Encoding.UTF8.GetBytes(Rows(400)));
+        var worker = host.Services.GetRequiredService<JobWorker>();
+        var run = Task.Run(() => worker.RunOneAsync(CancellationToken.None));
+        var seen = new HashSet<string>();
+        while (!run.IsCompleted)
+        {
+            seen.Add((await http.GetJsonAsync($"{P}/users/jobs/{Id(created)}")).GetProperty("status").GetString()!);
+        }
+
+        Assert.True(await run);
+        Assert.Contains("running", seen);
+        Assert.Equal("completed", (await http.GetJsonAsync($"{P}/users/jobs/{Id(created)}")).GetProperty("status").GetString());
+    }
+
+    /// <summary>The last reported depth of the bulk_jobs queue, read from the Prometheus scrape.</summary>
+    private static async Task<long> QueueDepthAsync(ApiFactory host)
+    {
+        var text = await host.CreateClient().GetStringAsync("/metrics");
+        var line = text.Split('\n').Single(l => l.StartsWith("userauth_jobs_queue_depth{", StringComparison.Ordinal) &&
+                                                l.Contains("queue=\"bulk_jobs\"", StringComparison.Ordinal));
+        return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task Two_running_instances_finish_every_job_once()
     {
         var store = FreshStore();
-        await using var a = Host(store, ("BulkJobs:PollSeconds", "0.1"), ("BulkJobs:BatchSize", "20"));
-        await using var b = Host(store, ("BulkJobs:PollSeconds", "0.1"), ("BulkJobs:BatchSize", "20"));
+        await using var a = Host(store, ("Jobs:PollIntervalMs", "100"), ("BulkJobs:BatchSize", "20"));
+        await using var b = Host(store, ("Jobs:PollIntervalMs", "100"), ("BulkJobs:BatchSize", "20"));
         var httpA = await ClientAsync(a);
         var httpB = await ClientAsync(b);
         var jobIds = new List<string>();
@@ -310,8 +373,8 @@ internal sealed class ServiceProcess : IAsyncDisposable
             settings[key] = value;
         }
 
-        settings["BulkJobs:LeaseSeconds"] = "2";
-        settings["BulkJobs:PollSeconds"] = "0.2";
+        settings["Jobs:LeaseSeconds"] = "2";
+        settings["Jobs:PollIntervalMs"] = "200";
         settings["BulkJobs:BatchSize"] = "100";
         foreach (var (key, value) in settings)
         {

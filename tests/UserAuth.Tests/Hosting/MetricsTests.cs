@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using UserAuth.Api.Features.BulkJobs;
+using UserAuth.Api.Common.Jobs;
 using UserAuth.Api.Features.Lifecycle;
 using UserAuth.Tests.Infrastructure;
 
@@ -38,7 +38,7 @@ public abstract class MetricsTests(ApiFixture fixture)
         Assert.True(session.TryGetProperty("cookie", out _));
         await http.DeleteAsync($"{app}/customers/sessions?id={userId}&reason=metrics");
         await fixture.Services.GetRequiredService<ErasureService>().EraseDueAsync(CancellationToken.None);
-        await fixture.Services.GetRequiredService<BulkJobRunner>().ReportQueueAsync(DateTime.UtcNow, CancellationToken.None);
+        await fixture.Services.GetRequiredService<JobWorker>().ReportQueuesAsync(CancellationToken.None);
 
         var response = await anonymous.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

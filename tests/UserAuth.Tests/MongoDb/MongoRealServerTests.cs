@@ -107,7 +107,6 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
         ["bulkJobs.Find"] = ["_id_"],
         ["bulkJobs.List"] = ["listing"],
         ["bulkJobs.List(search)"] = ["listing"],
-        ["bulkJobs.FindClaimable"] = ["claimable"],
         ["bulkJobs.Replace"] = ["_id_"],
         ["bulkJobs.FindFilesDue"] = ["files_due"],
     };
@@ -324,7 +323,6 @@ public sealed class MongoRealServerTests(MongoApiFixture fixture)
             new BulkJobQuery(JobAction.Import, JobStatus.Completed, JobFileFormat.Csv, now.AddDays(-1), now, null), 0, 10, Ct));
         await Run("bulkJobs.List(search)", () => adapter.BulkJobs.ListAsync(tenant,
             new BulkJobQuery(JobAction.Import, null, null, null, null, bulkJob.Id), 0, 10, Ct));
-        await Run("bulkJobs.FindClaimable", () => adapter.BulkJobs.FindClaimableAsync(now, 10, Ct));
         bulkJob.Version = 1;
         bulkJob.Status = JobStatus.Running;
         await Run("bulkJobs.Replace", () => adapter.BulkJobs.ReplaceAsync(bulkJob, 0, Ct));

@@ -146,7 +146,7 @@ internal sealed class JobWorker(
     }
 
     /// <summary>Reports each kind's queue depth and oldest job to the metrics (queue name = the job kind).</summary>
-    private async Task ReportQueuesAsync(CancellationToken cancellationToken)
+    public async Task ReportQueuesAsync(CancellationToken cancellationToken)
     {
         var stats = await queue.StatsAsync(byKind.Keys, cancellationToken);
         var now = clock.UtcNowMs();

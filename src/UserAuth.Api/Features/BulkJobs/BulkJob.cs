@@ -73,8 +73,9 @@ internal sealed class AttributeColumn
 internal sealed record ImportRequest(string? AbsoluteUrl, string? RelativeUrl, string FileFormat, bool DryRun);
 
 /// <summary>
-/// A bulk import or export of customers, run in the background (not a wire contract). The checkpoint fields are
-/// written together with the counts after every committed batch, so a run that dies resumes exactly there.
+/// A bulk import or export of customers, run in the background by the shared work queue (not a wire contract). The
+/// checkpoint fields are written together with the counts after every committed batch, so a run that dies resumes
+/// exactly there.
 /// </summary>
 internal sealed class BulkJob
 {
@@ -146,14 +147,6 @@ internal sealed class BulkJob
 
     public string? CursorId { get; set; }
 
-    /// <summary>The instance running the job, and until when its claim holds unless renewed.</summary>
-    public string? LeaseOwner { get; set; }
-
-    public DateTime? LeaseUntil { get; set; }
-
-    /// <summary>How many runs claimed the job; a job that keeps crashing its runs fails after a few.</summary>
-    public int Attempts { get; set; }
-
     public DateTime? StartedAt { get; set; }
 
     public DateTime? FinishedAt { get; set; }
@@ -167,6 +160,6 @@ internal sealed class BulkJob
 
     public DateTime UpdatedAt { get; set; }
 
-    /// <summary>Incremented by every write; writes are conditional on it (claims, checkpoints, lease renewals).</summary>
+    /// <summary>Incremented by every write; writes are conditional on it (a run's checkpoints, the file sweep).</summary>
     public int Version { get; set; }
 }

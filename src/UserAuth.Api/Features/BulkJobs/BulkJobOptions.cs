@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
-/// <summary>Configuration section <c>BulkJobs</c>: where job files live, how jobs are run and how long files are kept.</summary>
+/// <summary>
+/// Configuration section <c>BulkJobs</c>: where job files live, the batch size and limits, and how long files are kept.
+/// Which instances run jobs, leases, polling, attempts and concurrency are the shared queue's (<c>Jobs</c>).
+/// </summary>
 internal sealed class BulkJobOptions
 {
     public const string Section = "BulkJobs";
@@ -26,22 +29,6 @@ internal sealed class BulkJobOptions
     [Range(1, long.MaxValue)]
     public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
 
-    /// <summary>How long a claim on a job holds without renewal; a crashed instance's job is resumed after it ends.</summary>
-    [Range(1, 3600)]
-    public int LeaseSeconds { get; set; } = 60;
-
-    /// <summary>How often an idle instance looks for jobs (new jobs of this instance start at once).</summary>
-    [Range(0.05, 3600)]
-    public double PollSeconds { get; set; } = 5;
-
-    /// <summary>Runs that may claim a job before it is failed (a job that keeps crashing its runs).</summary>
-    [Range(1, 100)]
-    public int MaxAttempts { get; set; } = 5;
-
-    /// <summary>Jobs one instance runs at once.</summary>
-    [Range(1, 16)]
-    public int Concurrency { get; set; } = 1;
-
     /// <summary>How long the files of a finished job are kept, in hours.</summary>
     [Range(0.0003, 24 * 365)]
     public double FileRetentionHours { get; set; } = 72;
@@ -49,7 +36,4 @@ internal sealed class BulkJobOptions
     /// <summary>How often the background pass removes expired files, in seconds.</summary>
     [Range(1, 86_400)]
     public int SweepSeconds { get; set; } = 600;
-
-    /// <summary>False: this instance serves the API but runs no job (e.g. a dedicated worker runs them).</summary>
-    public bool RunJobs { get; set; } = true;
 }

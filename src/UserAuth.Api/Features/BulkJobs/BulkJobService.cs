@@ -1,10 +1,14 @@
 using UserAuth.Api.Common;
+using UserAuth.Api.Common.Jobs;
 using UserAuth.Api.Features.Attributes;
 using UserAuth.Api.Features.Groups;
 
 namespace UserAuth.Api.Features.BulkJobs;
 
-/// <summary>Creating, finding and listing jobs and opening their files; the runner does the work.</summary>
+/// <summary>
+/// Creating, finding and listing jobs and opening their files; the shared work queue runs them
+/// (<see cref="BulkJobHandler"/>, queued by <see cref="JobScheduler"/>).
+/// </summary>
 internal sealed class BulkJobService(
     IBulkJobStore store,
     UserGroupService groups,
@@ -12,7 +16,7 @@ internal sealed class BulkJobService(
     IUserAttributeQuery attributeQuery,
     ImportSources sources,
     BulkFiles files,
-    BulkJobSignal signal,
+    JobScheduler scheduler,
     TimeProvider clock,
     ILogger<BulkJobService> logger)
 {
@@ -152,6 +156,9 @@ internal sealed class BulkJobService(
     {
         try
         {
+            // Queued first: a crash before the insert leaves a queue entry whose job never appears, which the handler drops.
+            await scheduler.EnqueueAsync(BulkJobHandler.JobKind, new Tenant(job.CompanyId, job.ApplicationId), job.Id, job.Id,
+                cancellationToken);
             await store.InsertAsync(job, cancellationToken);
         }
         catch
@@ -161,7 +168,6 @@ internal sealed class BulkJobService(
         }
 
         logger.LogInformation("Created {Action} job {JobId} in application {ApplicationId}", job.ActionType, job.Id, job.ApplicationId);
-        signal.Notify();
         return job;
     }
 
@@ -175,18 +181,6 @@ internal sealed class BulkJobService(
 
     public static NotFoundException JobNotFound() => new("Job not found.", "job_not_found");
 
-}
-
-/// <summary>Wakes this instance's runner when a job is created here, so it does not wait for the next poll.</summary>
-internal sealed class BulkJobSignal : IDisposable
-{
-    private readonly SemaphoreSlim signal = new(0, int.MaxValue);
-
-    public void Dispose() => signal.Dispose();
-
-    public void Notify() => signal.Release();
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => signal.WaitAsync(timeout, cancellationToken);
 }
 
 /// <summary>A read-only view of the first <c>length</c> bytes of a stream.</summary>

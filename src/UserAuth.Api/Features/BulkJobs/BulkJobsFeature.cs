@@ -1,4 +1,5 @@
 using UserAuth.Api.Common.FileFetch;
+using UserAuth.Api.Common.Jobs;
 using UserAuth.Api.Hosting;
 using UserAuth.Api.Storage.Mongo;
 using UserAuth.Api.Storage.Sqlite;
@@ -15,15 +16,14 @@ internal static class BulkJobsFeature
             .ValidateOnStart();
         builder.AddStore<IBulkJobStore, SqliteBulkJobStore, MongoBulkJobStore>();
         builder.AddUserAuthFileFetch();
+        builder.AddUserAuthJobs();
         builder.Services.AddSingleton<BulkFiles>();
-        builder.Services.AddSingleton<BulkJobSignal>();
         builder.Services.AddSingleton<ImportSources>();
         builder.Services.AddSingleton<ImportProcessor>();
         builder.Services.AddSingleton<ExportProcessor>();
         builder.Services.AddSingleton<BulkJobService>();
         builder.Services.AddScoped<UploadLimitFilter>();
-        builder.Services.AddSingleton<BulkJobRunner>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<BulkJobRunner>());
+        builder.Services.AddSingleton<IJobHandler, BulkJobHandler>();
         builder.Services.AddSingleton<BulkFileSweeper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BulkFileSweeper>());
         BulkJobExamples.Register();

@@ -25,9 +25,6 @@ internal interface IBulkJobStore
     Task<(IReadOnlyList<BulkJob> Items, long Total)> ListAsync(Tenant tenant, BulkJobQuery query, int skip, int take,
         CancellationToken cancellationToken);
 
-    /// <summary>Jobs that can be claimed at <paramref name="now"/>: pending, or running with an ended lease; oldest first.</summary>
-    Task<IReadOnlyList<BulkJob>> FindClaimableAsync(DateTime now, int limit, CancellationToken cancellationToken);
-
     /// <summary>Replaces the job if its stored version is still <paramref name="expectedVersion"/>; false when another write won.</summary>
     Task<bool> ReplaceAsync(BulkJob job, int expectedVersion, CancellationToken cancellationToken);
 

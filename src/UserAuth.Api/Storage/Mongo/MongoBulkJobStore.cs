@@ -7,30 +7,26 @@ using UserAuth.Api.Features.BulkJobs;
 namespace UserAuth.Api.Storage.Mongo;
 
 /// <summary>
-/// Jobs in the <c>bulk_jobs</c> collection. Tenant queries use an index starting with application_id; claiming and the
-/// file sweep look across tenants (a small collection: keep it unsharded).
+/// Jobs in the <c>bulk_jobs</c> collection. Tenant queries use an index starting with application_id; the file sweep
+/// looks across tenants (a small collection: keep it unsharded). The shared work queue (<c>job_queue</c>) runs them.
 /// </summary>
 internal sealed class MongoBulkJobStore : IBulkJobStore, IStoreInitializer
 {
     private static readonly FilterDefinitionBuilder<BulkJob> Filter = Builders<BulkJob>.Filter;
-    private static readonly string[] Claimable = [JobStatus.Pending, JobStatus.Running];
 
     public static readonly MongoCollectionLayout Layout = new(
         "bulk_jobs",
         null,
-        "Unsharded: a small collection; claiming and the file sweep look across tenants.",
+        "Unsharded: a small collection; the file sweep looks across tenants.",
         [
             new("listing", new BsonDocument
             {
                 { "application_id", 1 }, { "company_id", 1 }, { "action_type", 1 }, { "created_at", -1 }, { "_id", -1 },
             }),
-            new("claimable", new BsonDocument { { "status", 1 }, { "created_at", 1 } },
-                PartialFilter: new BsonDocument("status", new BsonDocument("$in", new BsonArray(Claimable))),
-                NoShardKeyPrefixBecause: "claiming takes the oldest pending job of any tenant"),
             new("files_due", new BsonDocument("files_expire_at", 1), Sparse: true,
                 NoShardKeyPrefixBecause: "the file sweep looks for expired files of every tenant"),
         ],
-        []);
+        ["claimable"]);
 
     private readonly MongoDatabaseProvider mongo;
     private readonly IMongoCollection<BulkJob> collection;
@@ -86,11 +82,6 @@ internal sealed class MongoBulkJobStore : IBulkJobStore, IStoreInitializer
         var total = await collection.CountDocumentsAsync(filter, cancellationToken: cancellationToken);
         return (items, total);
     }
-
-    public async Task<IReadOnlyList<BulkJob>> FindClaimableAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
-        await collection.Find(Filter.In(j => j.Status, Claimable) &
-                              (Filter.Eq(j => j.LeaseUntil, null) | Filter.Lt(j => j.LeaseUntil, now)))
-            .Sort(Builders<BulkJob>.Sort.Ascending(j => j.CreatedAt)).Limit(limit).ToListAsync(cancellationToken);
 
     public async Task<bool> ReplaceAsync(BulkJob job, int expectedVersion, CancellationToken cancellationToken)
     {

@@ -29,7 +29,7 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
                 doc TEXT NOT NULL
             );
             CREATE INDEX IF NOT EXISTS ix_bulk_jobs_listing ON bulk_jobs (company_id, application_id, action_type, created_at DESC, id DESC);
-            CREATE INDEX IF NOT EXISTS ix_bulk_jobs_claimable ON bulk_jobs (status, created_at) WHERE status IN ('pending', 'running');
+            DROP INDEX IF EXISTS ix_bulk_jobs_claimable;
             CREATE INDEX IF NOT EXISTS ix_bulk_jobs_files_due ON bulk_jobs (files_expire_at) WHERE files_expire_at IS NOT NULL;
             """, cancellationToken);
     }
@@ -105,18 +105,6 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
         return (items, await database.CountAsync($"SELECT COUNT(*) FROM bulk_jobs WHERE {where};", Bind, cancellationToken));
     }
 
-    public async Task<IReadOnlyList<BulkJob>> FindClaimableAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync("""
-            SELECT doc FROM bulk_jobs
-            WHERE status IN ('pending', 'running') AND (lease_until IS NULL OR lease_until < $now)
-            ORDER BY created_at LIMIT $limit;
-            """,
-            command =>
-            {
-                command.Parameters.AddWithValue("$now", UtcDateTimeConverter.ToWire(now));
-                command.Parameters.AddWithValue("$limit", limit);
-            }, cancellationToken);
-
     public async Task<bool> ReplaceAsync(BulkJob job, int expectedVersion, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -152,7 +140,8 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
         command.Parameters.AddWithValue("$format", job.FileFormat);
         command.Parameters.AddWithValue("$name", job.FileName.ToLowerInvariant());
         command.Parameters.AddWithValue("$created", UtcDateTimeConverter.ToWire(job.CreatedAt));
-        command.Parameters.AddWithValue("$lease_until", job.LeaseUntil is { } l ? UtcDateTimeConverter.ToWire(l) : DBNull.Value);
+        // The column of the job's own lease before the shared queue ran jobs; kept empty so older files stay readable.
+        command.Parameters.AddWithValue("$lease_until", DBNull.Value);
         command.Parameters.AddWithValue("$files_expire_at", job.FilesExpireAt is { } e ? UtcDateTimeConverter.ToWire(e) : DBNull.Value);
         command.Parameters.AddWithValue("$version", job.Version);
         command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(job, Stored));
