@@ -85,6 +85,107 @@ public abstract class ApiClientStoreContractTests(ApiFixture fixture)
         Assert.Null(await Store.FindByClientIdAsync(client.ClientId.ToUpperInvariant(), None));
         Assert.Null(await Store.FindByClientIdAsync(client.ClientId[..^1], None));
     }
+
+    [Fact]
+    public async Task Management_fields_read_back_whole()
+    {
+        var client = NewClient();
+        client.PreviousSecretHash = "previous-" + Ids.New();
+        client.PreviousSecretValidUntil = new DateTime(2030, 1, 2, 3, 4, 5, 678, DateTimeKind.Utc);
+        client.Disabled = true;
+        client.Generation = 7;
+        client.Version = 9;
+        client.RequestsPerSecond = 25;
+        client.Description = "dashboard";
+        Assert.True(await Store.CreateAsync(client, None));
+
+        var read = await Store.FindByClientIdAsync(client.ClientId, None);
+        Assert.NotNull(read);
+        Assert.Equal((client.PreviousSecretHash, client.PreviousSecretValidUntil, true, 7L, 9L, (int?)25, "dashboard"),
+            (read.PreviousSecretHash, read.PreviousSecretValidUntil, read.Disabled, read.Generation, read.Version,
+                read.RequestsPerSecond, read.Description));
+        Assert.Equal(DateTimeKind.Utc, read.PreviousSecretValidUntil!.Value.Kind);
+        Assert.Equal(client.Id, read.Id);
+    }
+
+    [Fact]
+    public async Task Create_refuses_a_taken_client_id_and_writes_nothing()
+    {
+        var first = NewClient();
+        Assert.True(await Store.CreateAsync(first, None));
+        var second = NewClient(first.ClientId);
+        second.CompanyId = "2002";
+        Assert.False(await Store.CreateAsync(second, None));
+
+        var read = await Store.FindByClientIdAsync(first.ClientId, None);
+        Assert.Equal((first.SecretHash, "1001"), (read!.SecretHash, read.CompanyId));
+    }
+
+    [Fact]
+    public async Task Replace_writes_only_over_the_expected_version()
+    {
+        var client = NewClient();
+        client.Version = 3;
+        await Store.CreateAsync(client, None);
+
+        client.Scopes = [Scopes.Read];
+        client.Version = 4;
+        Assert.False(await Store.ReplaceAsync(client, 2, None));
+        Assert.Equal([Scopes.Read, Scopes.Write], (await Store.FindByClientIdAsync(client.ClientId, None))!.Scopes);
+
+        Assert.True(await Store.ReplaceAsync(client, 3, None));
+        var read = await Store.FindByClientIdAsync(client.ClientId, None);
+        Assert.Equal([Scopes.Read], read!.Scopes);
+        Assert.Equal(4L, read.Version);
+
+        // The same expected version again: another change came first.
+        client.Version = 5;
+        Assert.False(await Store.ReplaceAsync(client, 3, None));
+        Assert.Equal(4L, (await Store.FindByClientIdAsync(client.ClientId, None))!.Version);
+    }
+
+    [Fact]
+    public async Task Replace_of_an_unknown_client_writes_nothing()
+    {
+        var client = NewClient();
+        Assert.False(await Store.ReplaceAsync(client, 0, None));
+        Assert.Null(await Store.FindByClientIdAsync(client.ClientId, None));
+    }
+
+    [Fact]
+    public async Task A_bootstrap_client_written_without_a_version_is_replaced_over_version_0()
+    {
+        var client = NewClient();
+        await Store.UpsertAsync(client, None);
+        client.Description = "changed";
+        client.Version = 1;
+        Assert.True(await Store.ReplaceAsync(client, 0, None));
+        Assert.Equal("changed", (await Store.FindByClientIdAsync(client.ClientId, None))!.Description);
+    }
+
+    [Fact]
+    public async Task Listing_pages_one_company_s_clients_by_client_id()
+    {
+        var company = "c" + Random.Shared.Next(100_000_000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var prefix = "contract-list-" + Ids.New() + "-";
+        foreach (var name in new[] { "c", "a", "d", "b" })
+        {
+            var client = NewClient(prefix + name);
+            client.CompanyId = company;
+            await Store.CreateAsync(client, None);
+        }
+
+        await Store.CreateAsync(NewClient(prefix + "other-company"), None);
+
+        var (first, total) = await Store.ListByCompanyAsync(company, 0, 3, None);
+        Assert.Equal(4, total);
+        Assert.Equal([prefix + "a", prefix + "b", prefix + "c"], first.Select(c => c.ClientId));
+        var (second, _) = await Store.ListByCompanyAsync(company, 3, 3, None);
+        Assert.Equal([prefix + "d"], second.Select(c => c.ClientId));
+        var (none, noneTotal) = await Store.ListByCompanyAsync(company + "x", 0, 10, None);
+        Assert.Empty(none);
+        Assert.Equal(0, noneTotal);
+    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -11,12 +11,14 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
+        // The version lives in doc (json_extract), so rows written before it existed need no migration: they are 0.
         await SqliteDatabase.ExecuteAsync(connection, """
             CREATE TABLE IF NOT EXISTS api_clients (
                 client_id TEXT PRIMARY KEY,
                 company_id TEXT NOT NULL,
                 doc TEXT NOT NULL
             );
+            CREATE INDEX IF NOT EXISTS api_clients_company ON api_clients (company_id, client_id);
             """, cancellationToken);
     }
 
@@ -35,11 +37,46 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
         await database.WriteCommandAsync("""
             INSERT INTO api_clients (client_id, company_id, doc) VALUES ($id, $company, $doc)
             ON CONFLICT(client_id) DO UPDATE SET company_id = excluded.company_id, doc = excluded.doc;
+            """, command => Bind(command, client), cancellationToken);
+    }
+
+    public async Task<bool> CreateAsync(ApiClient client, CancellationToken cancellationToken) =>
+        await database.WriteCommandAsync("""
+            INSERT INTO api_clients (client_id, company_id, doc) VALUES ($id, $company, $doc)
+            ON CONFLICT(client_id) DO NOTHING;
+            """, command => Bind(command, client), cancellationToken) == 1;
+
+    public async Task<bool> ReplaceAsync(ApiClient client, long expectedVersion, CancellationToken cancellationToken) =>
+        await database.WriteCommandAsync("""
+            UPDATE api_clients SET company_id = $company, doc = $doc
+            WHERE client_id = $id AND coalesce(json_extract(doc, '$.version'), 0) = $expected;
             """, command =>
         {
-            command.Parameters.AddWithValue("$id", client.ClientId);
-            command.Parameters.AddWithValue("$company", client.CompanyId);
-            command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(client, DocJson));
-        }, cancellationToken);
+            Bind(command, client);
+            command.Parameters.AddWithValue("$expected", expectedVersion);
+        }, cancellationToken) == 1;
+
+    public async Task<(IReadOnlyList<ApiClient> Items, long Total)> ListByCompanyAsync(string companyId, int skip, int limit,
+        CancellationToken cancellationToken)
+    {
+        var items = await database.QueryAsync(
+            "SELECT doc FROM api_clients WHERE company_id = $company ORDER BY client_id LIMIT $limit OFFSET $skip;",
+            command =>
+            {
+                command.Parameters.AddWithValue("$company", companyId);
+                command.Parameters.AddWithValue("$limit", limit);
+                command.Parameters.AddWithValue("$skip", skip);
+            },
+            reader => JsonSerializer.Deserialize<ApiClient>(reader.GetString(0), DocJson)!, cancellationToken);
+        var total = await database.CountAsync("SELECT count(*) FROM api_clients WHERE company_id = $company;",
+            command => command.Parameters.AddWithValue("$company", companyId), cancellationToken);
+        return (items, total);
+    }
+
+    private static void Bind(Microsoft.Data.Sqlite.SqliteCommand command, ApiClient client)
+    {
+        command.Parameters.AddWithValue("$id", client.ClientId);
+        command.Parameters.AddWithValue("$company", client.CompanyId);
+        command.Parameters.AddWithValue("$doc", JsonSerializer.Serialize(client, DocJson));
     }
 }
