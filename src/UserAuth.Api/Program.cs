@@ -34,8 +34,10 @@ var app = builder.Build();
 app.UseUserAuthRequestLogging();
 app.UseUserAuthErrorHandling();
 app.UseUserAuthSwagger();
-app.UseRateLimiter();
 app.UseAuthentication();
+// After authentication: the per-client limits need the token's client; before authorization: a client over its limit
+// is answered 429 without further work.
+app.UseRateLimiter();
 app.UseAuthorization();
 app.MapControllers();
 app.MapUserAuthHealth();

@@ -18,6 +18,9 @@ public sealed class NotFoundException(string message, string code = "not_found",
 public sealed class ConflictException(string message, string code = "conflict", IReadOnlyList<FieldError>? errors = null)
     : ApiException(StatusCodes.Status409Conflict, code, message, errors);
 
+public sealed class ForbiddenException(string message, string code = "forbidden", IReadOnlyList<FieldError>? errors = null)
+    : ApiException(StatusCodes.Status403Forbidden, code, message, errors);
+
 public sealed class BadRequestException(string message, string code = "bad_request", IReadOnlyList<FieldError>? errors = null)
     : ApiException(StatusCodes.Status400BadRequest, code, message, errors);
 

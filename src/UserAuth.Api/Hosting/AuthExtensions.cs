@@ -8,6 +8,8 @@ namespace UserAuth.Api.Hosting;
 /// <summary>Authentication (bearer tokens of this service) and authorization (company and scope) of every route.</summary>
 internal static class AuthExtensions
 {
+    private const string ClientRefusal = "userauth.client_refusal";
+
     public static WebApplicationBuilder AddUserAuthSecurity(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<AuthOptions>()
@@ -23,6 +25,7 @@ internal static class AuthExtensions
         builder.Services.AddSingleton<IAuthorizationHandler, PlatformAccessHandler>();
 
         builder.Services.AddSingleton<ValidatedTokenCache>();
+        builder.Services.AddSingleton<ClientGate>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
             .Configure<Microsoft.Extensions.Options.IOptions<AuthOptions>, ValidatedTokenCache>((jwt, auth, tokens) =>
@@ -47,13 +50,29 @@ internal static class AuthExtensions
                 };
                 jwt.Events = new JwtBearerEvents
                 {
+                    // Every request, cached token or not: the token's client must still stand behind it.
+                    OnTokenValidated = async context =>
+                    {
+                        var gate = context.HttpContext.RequestServices.GetRequiredService<ClientGate>();
+                        var principal = context.Principal!;
+                        var clientId = principal.FindFirst(TokenClaims.ClientId)?.Value;
+                        var client = clientId is null ? null : await gate.GetAsync(clientId, context.HttpContext.RequestAborted);
+                        if (gate.Refusal(principal, client) is { } refusal)
+                        {
+                            context.HttpContext.Items[ClientRefusal] = refusal;
+                            context.Fail(refusal);
+                            return;
+                        }
+
+                        context.HttpContext.Items[ClientGate.ClientItem] = client;
+                    },
                     OnChallenge = async context =>
                     {
                         context.HandleResponse();
                         context.Response.Headers.WWWAuthenticate = "Bearer";
                         var message = context.AuthenticateFailure is null
                             ? "A bearer token is required."
-                            : "The bearer token is invalid or expired.";
+                            : context.HttpContext.Items[ClientRefusal] as string ?? "The bearer token is invalid or expired.";
                         await ErrorResponses.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized, "unauthorized", message);
                     },
                     OnForbidden = async context =>
@@ -68,6 +87,7 @@ internal static class AuthExtensions
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Scopes.Read, policy => policy.RequireAuthenticatedUser().AddRequirements(new PlatformAccessRequirement(Scopes.Read)))
             .AddPolicy(Scopes.Write, policy => policy.RequireAuthenticatedUser().AddRequirements(new PlatformAccessRequirement(Scopes.Write)))
+            .AddPolicy(Scopes.ClientAdmin, policy => policy.RequireAuthenticatedUser().AddRequirements(new PlatformAccessRequirement(Scopes.ClientAdmin)))
             // Secure by default: an endpoint that names no policy still needs a valid token.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;

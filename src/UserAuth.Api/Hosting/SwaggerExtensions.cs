@@ -55,6 +55,7 @@ internal static class SwaggerExtensions
                             [Features.Auth.Scopes.Write] = "change customers and their data",
                             [Features.Auth.Scopes.DecryptAttributes] =
                                 "bulk exports carry encrypted attribute values in clear (opt-in: only clients configured with it)",
+                            [Features.Auth.Scopes.ClientAdmin] = "manage the company's API clients (never granted by default)",
                         },
                     },
                 },

@@ -56,6 +56,15 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         ["Auth:BootstrapClients:8:ClientSecret"] = TestClients.Decrypting.Secret,
         ["Auth:BootstrapClients:8:CompanyId"] = TestClients.Decrypting.CompanyId,
         ["Auth:BootstrapClients:8:Scopes"] = "user:read user:write user:attributes:decrypt",
+        ["Auth:BootstrapClients:4:ClientId"] = TestClients.Admin.ClientId,
+        ["Auth:BootstrapClients:4:ClientSecret"] = TestClients.Admin.Secret,
+        ["Auth:BootstrapClients:4:CompanyId"] = TestClients.Admin.CompanyId,
+        ["Auth:BootstrapClients:4:Scopes"] = "user:read user:write client:admin",
+        ["Auth:BootstrapClients:5:ClientId"] = TestClients.OneApplicationAdmin.ClientId,
+        ["Auth:BootstrapClients:5:ClientSecret"] = TestClients.OneApplicationAdmin.Secret,
+        ["Auth:BootstrapClients:5:CompanyId"] = TestClients.OneApplicationAdmin.CompanyId,
+        ["Auth:BootstrapClients:5:Scopes"] = "user:read client:admin",
+        ["Auth:BootstrapClients:5:ApplicationIds:0"] = TestClients.OneApplicationId,
     };
 }
 
@@ -72,4 +81,10 @@ public static class TestClients
 
     /// <summary>Read and write, plus <c>user:attributes:decrypt</c> (bulk exports carry encrypted attribute values in clear).</summary>
     public static readonly TestClient Decrypting = new("tests-decrypting", "decrypting-secret-123", "1001");
+
+    /// <summary>Manages the company's API clients (client:admin, with user:read and user:write).</summary>
+    public static readonly TestClient Admin = new("tests-admin", "admin-secret-123", "1001");
+
+    /// <summary>client:admin and user:read, for <see cref="OneApplicationId"/> only.</summary>
+    public static readonly TestClient OneApplicationAdmin = new("tests-one-app-admin", "one-app-admin-secret-123", "1001");
 }

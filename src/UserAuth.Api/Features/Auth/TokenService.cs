@@ -22,13 +22,26 @@ internal sealed class TokenService(IApiClientStore clients, IOptions<AuthOptions
         // The same answer, in the same time, for an unknown client, a wrong secret and another company's client: each
         // costs one full PBKDF2 verification. The company is checked before the secret, so the cache of verified secrets
         // (which makes a right secret cheap) never answers for another company's client.
-        if (client is null || client.CompanyId != companyId)
+        // A disabled client is refused like an unknown one.
+        if (client is null || client.CompanyId != companyId || client.Disabled)
         {
             _ = SecretHasher.Verify(clientSecret, SecretHasher.Decoy);
             throw new InvalidClientException();
         }
 
-        if (!IsRightSecret(client, clientSecret))
+        // The current secret gets a token of the current generation; during a rotation's grace period the previous
+        // secret still gets one, of the previous generation, which the client check refuses once the grace period ends.
+        long generation;
+        if (IsRightSecret(client.ClientId, client.SecretHash, clientSecret))
+        {
+            generation = client.Generation;
+        }
+        else if (client.InGracePeriod(clock.GetUtcNow().UtcDateTime) && client.PreviousSecretHash is { } previous &&
+                 IsRightSecret(client.ClientId, previous, clientSecret))
+        {
+            generation = client.Generation - 1;
+        }
+        else
         {
             throw new InvalidClientException();
         }
@@ -56,6 +69,8 @@ internal sealed class TokenService(IApiClientStore clients, IOptions<AuthOptions
             new(TokenClaims.ClientId, client.ClientId),
             new(TokenClaims.CompanyId, client.CompanyId),
             new(TokenClaims.Scope, string.Join(' ', granted)),
+            new(TokenClaims.Generation, generation.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ClaimValueTypes.Integer64),
         };
         claims.AddRange(client.ApplicationIds.Select(a => new Claim(TokenClaims.ApplicationId, a)));
         var descriptor = new SecurityTokenDescriptor
@@ -77,16 +92,16 @@ internal sealed class TokenService(IApiClientStore clients, IOptions<AuthOptions
     /// PBKDF2 costs ~25 ms by design; a secret that verified is remembered for a few minutes, in memory only, under a
     /// SHA-256 of client id, stored hash and secret (a rotated secret or hash misses the cache).
     /// </summary>
-    private bool IsRightSecret(ApiClient client, string secret)
+    private bool IsRightSecret(string clientId, string secretHash, string secret)
     {
         var key = "secret-ok:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(
-            System.Text.Encoding.UTF8.GetBytes($"{client.ClientId}\n{client.SecretHash}\n{secret}")));
+            System.Text.Encoding.UTF8.GetBytes($"{clientId}\n{secretHash}\n{secret}")));
         if (cache.TryGetValue(key, out _))
         {
             return true;
         }
 
-        if (!SecretHasher.Verify(secret, client.SecretHash))
+        if (!SecretHasher.Verify(secret, secretHash))
         {
             return false;
         }
