@@ -21,14 +21,16 @@ public sealed class TokenTimingTests(SqliteApiFixture fixture)
 
         var otherCompany = new List<double>();
         var wrongSecret = new List<double>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             otherCompany.Add(await TimeAsync(http, TestClients.OtherCompany.CompanyId, TestClients.Main.Secret));
             wrongSecret.Add(await TimeAsync(http, TestClients.Main.CompanyId, "not-the-secret-123"));
         }
 
-        var other = Median(otherCompany);
-        var wrong = Median(wrongSecret);
+        // The fastest of several tries: load on a shared machine only ever makes a request slower, so the minimum is
+        // what the work itself costs (a cache hit is ~1 ms, one PBKDF2 verification ~25 ms).
+        var other = otherCompany.Min();
+        var wrong = wrongSecret.Min();
         Assert.True(other >= wrong * 0.4, $"another company's correct secret: {other:F1} ms; a wrong secret: {wrong:F1} ms");
     }
 
@@ -50,8 +52,6 @@ public sealed class TokenTimingTests(SqliteApiFixture fixture)
         using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
         return response.StatusCode;
     }
-
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }
 
 /// <summary>Issue 10 item 6: a token request whose form is over a size limit is the documented 413, not a 400.</summary>
