@@ -99,6 +99,8 @@ internal static class ErrorHandlingExtensions
         builder.Services.Configure<MvcOptions>(options => options.Filters.Add<ResponseWriting>());
         // Bodies are small JSON documents; anything larger is refused before it is read (413).
         builder.Services.AddOptions<LimitsOptions>().BindConfiguration(LimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // Kestrel's own rejections (before any middleware) get the error body too.
+        builder.AddUserAuthKestrelRejections();
         builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>()
             .Configure<Microsoft.Extensions.Options.IOptions<LimitsOptions>>((kestrel, limits) =>
                 kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
