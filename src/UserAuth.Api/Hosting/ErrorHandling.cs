@@ -41,6 +41,11 @@ internal sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger, I
             // Only while reading the request: a JSON failure while writing the answer is the service's fault (500).
             JsonException when !ResponseWriting.HasStarted(httpContext) => (StatusCodes.Status400BadRequest, new ErrorBody("The request body is not valid JSON.",
                 "invalid_json", httpContext.TraceIdentifier)),
+            // A body whose bytes are not text in the charset its Content-Type names (e.g. charset=utf-16 with an odd
+            // number of bytes): MVC's JSON reader lets the decoder's exception through.
+            System.Text.DecoderFallbackException when !ResponseWriting.HasStarted(httpContext) => (StatusCodes.Status400BadRequest,
+                new ErrorBody("The request body is not valid text in the charset its Content-Type names.", "invalid_json",
+                    httpContext.TraceIdentifier)),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, new ErrorBody("The client closed the request.", "client_closed", httpContext.TraceIdentifier)),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody(
@@ -139,7 +144,9 @@ internal static class ErrorHandlingExtensions
         {
             // Expected failures (4xx) are answers, not errors: no error log, no diagnostics event.
             SuppressDiagnosticsCallback = context => context.Exception is ApiException or BadHttpRequestException
-                                                     || StoreFaults.IsUnavailable(context.Exception),
+                                                     || StoreFaults.IsUnavailable(context.Exception)
+                                                     || (context.Exception is System.Text.DecoderFallbackException
+                                                         && !ResponseWriting.HasStarted(context.HttpContext)),
         });
         // Unknown routes and wrong verbs answer with the same body shape.
         app.UseStatusCodePages(async context =>
