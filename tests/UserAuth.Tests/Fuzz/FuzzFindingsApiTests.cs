@@ -38,6 +38,36 @@ public abstract class FuzzFindingsApiTests(ApiFixture fixture)
         var listed = await http.GetJsonAsync($"{app}/customers/list");
         Assert.Empty(listed.GetProperty("items").EnumerateArray());
     }
+
+    public static TheoryData<string, string, string> NullItems => new()
+    {
+        // Found by the fuzzing suite: a null among the values of updateUserAttributes was a 500.
+        { "POST", "/user_attribute/user/{user}", "{\"attributes\":[null]}" },
+        // The same pattern (a list of objects validated item by item) in the other validators.
+        { "POST", "/user_attribute/users", "{\"query\":{\"type\":\"and\",\"limit\":10,\"page\":1,\"conditions\":[null]}}" },
+        { "POST", "/user_group", "{\"name\":\"g\",\"description\":\"d\",\"type\":\"conditional\",\"conditions\":[null]}" },
+        { "PATCH", "/user_group/{group}", "{\"type\":\"json\",\"user_data\":[null]}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NullItems))]
+    public async Task A_null_in_a_list_of_objects_is_a_400_naming_it_not_a_500(string method, string route, string json)
+    {
+        var http = await fixture.ClientAsync();
+        var app = Http.App(ApiFixture.NewApplicationId());
+        var user = (await http.PostJsonAsync($"{app}/customers", Build.User())).GetProperty("user").GetProperty("_id").GetString()!;
+        var group = (await http.PostJsonAsync($"{app}/user_group", new { name = "g", description = "d" })).GetProperty("uid").GetInt64();
+        var path = app + route.Replace("{user}", user, StringComparison.Ordinal)
+            .Replace("{group}", group.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = Http.RawJson(json) };
+        using var response = await http.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode}: {body}");
+        Http.AssertError(System.Text.Json.JsonDocument.Parse(body).RootElement, "validation_failed");
+        Assert.Contains("must be an object", body, StringComparison.Ordinal);
+    }
 }
 
 [Collection(SqliteCollection.Name)]

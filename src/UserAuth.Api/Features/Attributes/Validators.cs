@@ -89,14 +89,14 @@ internal sealed class CreateBulkUserAttributeValidator : AbstractValidator<Creat
         RuleFor(x => x.Attributes).Cascade(CascadeMode.Stop)
             .NotNull().WithMessage("is required")
             .Must(a => a!.Count is > 0 and <= AttributeRules.MaxValues).WithMessage($"must hold 1 to {AttributeRules.MaxValues} values");
-        RuleForEach(x => x.Attributes).ChildRules(item =>
+        RuleForEach(x => x.Attributes).NotNull().WithMessage("must be an object").ChildRules(item =>
         {
             item.RuleFor(x => x.DefinitionId).Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
             item.RuleFor(x => x.Value).Must(v => v.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
                 .WithMessage("is required");
         });
         RuleFor(x => x.Attributes!).Must(a => a.Select(x => x.DefinitionId?.ToLowerInvariant()).Distinct().Count() == a.Count)
-            .WithMessage("names a definition twice").When(x => x.Attributes is not null);
+            .WithMessage("names a definition twice").When(x => x.Attributes is not null && x.Attributes.All(a => a is not null));
     }
 }
 
@@ -136,7 +136,7 @@ internal sealed class UserAttributeFilterQueryValidator : AbstractValidator<User
         RuleFor(x => x.Conditions).Cascade(CascadeMode.Stop).NotNull().WithMessage("is required")
             .Must(c => c!.Count <= AttributeConditions.MaxConditions)
             .WithMessage($"at most {AttributeConditions.MaxConditions} conditions");
-        RuleForEach(x => x.Conditions).ChildRules(c =>
+        RuleForEach(x => x.Conditions).NotNull().WithMessage("must be an object").ChildRules(c =>
         {
             c.RuleFor(x => x.DefinitionId).Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
             c.RuleFor(x => x.Type).Must(t => t is not null && AttributeConditions.Operators.Contains(t))

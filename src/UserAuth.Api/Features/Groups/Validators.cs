@@ -39,7 +39,7 @@ internal static class GroupRules
     {
         validator.RuleFor(x => conditions(x)).Must(c => c is null || c.Count <= MaxConditions)
             .WithMessage($"at most {MaxConditions} conditions").OverridePropertyName("conditions");
-        validator.RuleForEach(x => conditions(x)).ChildRules(c =>
+        validator.RuleForEach(x => conditions(x)).NotNull().WithMessage("must be an object").ChildRules(c =>
         {
             c.RuleFor(x => x.UserAttributeDefinitionId).Must(Ids.IsValid).WithMessage("must be a 24-hex-digit id");
             c.RuleFor(x => x.Type).Must(t => t is not null && Operators.Contains(t))
@@ -103,7 +103,7 @@ internal sealed class PartialUserGroupUpdateSchemaValidator : AbstractValidator<
         RuleFor(x => x.UserData).Null().WithMessage("is used only when type is json").When(x => x.Type != RunSources.Json);
         RuleFor(x => x.UserData).Must(d => d is null || d.Count <= GroupRules.MaxUserData)
             .WithMessage($"at most {GroupRules.MaxUserData} entries");
-        RuleForEach(x => x.UserData).ChildRules(entry =>
+        RuleForEach(x => x.UserData).NotNull().WithMessage("must be an object").ChildRules(entry =>
         {
             entry.RuleFor(e => e.Action).Must(a => a is not null && GroupRules.Actions.Contains(a.Trim().ToLowerInvariant()))
                 .WithMessage("must be add or remove");
