@@ -231,24 +231,47 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
         Assert.Equal("attribute_definition_not_found", error.Code);
     }
 
+    [Fact]
+    public async Task A_slug_taken_by_a_concurrent_create_after_the_check_is_409_too()
+    {
+        // Past the check, only the store's unique slug index can answer.
+        fixture.SkipOnEmulator("enforce unique indexes");
+        var store = fixture.Services.GetRequiredService<IAttributeStore>();
+        var tenant = new Tenant("1001", app);
+        var http = await fixture.ClientAsync();
+        var slug = $"raced_{Guid.NewGuid():N}"[..20];
+        // The other request's insert lands between this request's slug check and its insert.
+        var racing = RacingAttributeStore.Create(store, inserting: async () =>
+            await http.PostJsonAsync(Definitions(app), new { name = "first", slug, type = "string" }));
+
+        var error = await Assert.ThrowsAsync<ConflictException>(() => Service(racing).CreateAsync(tenant,
+            new CreateUserAttributeDefinition { Name = "second", Slug = slug, Type = "string" }, "tests", Ct));
+
+        Assert.Equal("duplicate_slug", error.Code);
+        Assert.Equal("first", (await store.FindDefinitionBySlugAsync(tenant, slug, Ct))!.Name);
+    }
+
     private AttributeDefinitionService Service(IAttributeStore store) =>
         new(store, fixture.Services.GetRequiredService<Identifiers>(), TimeProvider.System, NullLogger<AttributeDefinitionService>.Instance);
 
-    /// <summary>The real store, with another writer's change run just before each definition replace or delete.</summary>
+    /// <summary>The real store, with another writer's change run just before each definition insert, replace or delete.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1852", Justification = "DispatchProxy derives from it at run time.")]
     private class RacingAttributeStore : DispatchProxy
     {
         private IAttributeStore inner = null!;
         private Func<Task>? replacing;
         private Func<Task>? deleting;
+        private Func<Task>? inserting;
 
-        public static IAttributeStore Create(IAttributeStore inner, Func<Task>? replacing = null, Func<Task>? deleting = null)
+        public static IAttributeStore Create(IAttributeStore inner, Func<Task>? replacing = null, Func<Task>? deleting = null,
+            Func<Task>? inserting = null)
         {
             var proxy = Create<IAttributeStore, RacingAttributeStore>();
             var racing = (RacingAttributeStore)(object)proxy;
             racing.inner = inner;
             racing.replacing = replacing;
             racing.deleting = deleting;
+            racing.inserting = inserting;
             return proxy;
         }
 
@@ -258,9 +281,21 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
             {
                 nameof(IAttributeStore.ReplaceDefinitionAsync) => replacing,
                 nameof(IAttributeStore.DeleteDefinitionAsync) => deleting,
+                nameof(IAttributeStore.InsertDefinitionAsync) => inserting,
                 _ => null,
             };
-            return before is null ? Forward(targetMethod, args) : ThenForwardAsync(before, targetMethod, args);
+            if (before is null)
+            {
+                return Forward(targetMethod, args);
+            }
+
+            return targetMethod.ReturnType == typeof(Task) ? ThenForwardVoidAsync(before, targetMethod, args) : ThenForwardAsync(before, targetMethod, args);
+        }
+
+        private async Task ThenForwardVoidAsync(Func<Task> before, MethodInfo method, object?[]? args)
+        {
+            await before();
+            await (Task)Forward(method, args)!;
         }
 
         private async Task<bool> ThenForwardAsync(Func<Task> before, MethodInfo method, object?[]? args)
