@@ -2,10 +2,14 @@
 # Bulk import/export benchmark: the real service (a Release build run as its own process, embedded SQLite store),
 # a generated CSV of N customers uploaded to the import endpoint, then the same customers exported to CSV and XLSX.
 # Prints the wall time of each job (created_at → updated_at of the finished job, as the service records them), the
-# rows per second and the service's peak resident memory (VmHWM) after each step.
+# rows per second, the service's CPU seconds, its peak resident memory (VmHWM) after each step and the machine's load
+# average. Then, as a yardstick measured in the same run on the same disk, the raw insert rate of SQLite itself:
+# N users shaped like the service's rows (document, five indexes, three key rows) written by Python's sqlite3 in
+# transactions of the same batch size (scripts/bench-bulk-raw.py); the import's rate is also given as a ratio of it.
 #
 #   bash scripts/bench-bulk.sh 100000            # one size
 #   bash scripts/bench-bulk.sh 100000 1000000    # several sizes, each on a fresh store
+#   BULK_BATCH=5000 bash scripts/bench-bulk.sh 100000   # another BulkJobs:BatchSize (the raw yardstick uses it too)
 #
 # Build first: dotnet build src/UserAuth.Api -c Release. USERAUTH_BENCH_DLL overrides the DLL; the store and job
 # files go to a temp folder that is deleted afterwards. Traffic goes to 127.0.0.1 only.
@@ -34,6 +38,7 @@ PY
       Auth__BootstrapClients__0__CompanyId=1001 Sessions__CookieSecret=bench-cookie-secret-0123456789abcdef0123 \
       Secrets__EncryptionKey=$(python3 -c 'import base64,os;print(base64.b64encode(os.urandom(32)).decode())') \
       Serilog__MinimumLevel__Default=Warning Logging__Json=false
+    if [ -n "${BULK_BATCH:-}" ]; then export BulkJobs__BatchSize="$BULK_BATCH"; fi
     exec setsid dotnet "$DLL" >"$TMP/service.log" 2>&1
   ) &
   PID=$!
@@ -73,10 +78,14 @@ def seconds(j):
     f = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
     return (f(j["updated_at"]) - f(j["created_at"])).total_seconds()
 last_cpu = [0.0]
+rates = {}
 def report(what, j):
     s = seconds(j); m = dict(rss()); c = cpu() - last_cpu[0]; last_cpu[0] = cpu()
+    rates[what] = n / s
+    load = open("/proc/loadavg").read().split()[0]
     print(f"{n:>9,} rows  {what:<14} {j['status']:<10} total={j['count']['total']:,} ok={j['count']['success']:,} "
-          f"err={j['count']['error']:,}  {s:7.1f} s  {n / s:>9,.0f} rows/s  CPU {c:6.1f} s  peak RSS {m['VmHWM']} MiB", flush=True)
+          f"err={j['count']['error']:,}  {s:7.1f} s  {n / s:>9,.0f} rows/s  CPU {c:6.1f} s  peak RSS {m['VmHWM']} MiB  "
+          f"load {load}", flush=True)
 boundary = uuid.uuid4().hex
 data = open(path, "rb").read()
 body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"users.csv\"\r\n"
@@ -97,8 +106,17 @@ report("import csv", wait(job))
 for fmt in ("csv", "xlsx"):
     job = call("POST", f"{app}/users/jobs/export", json.dumps({"file_format": fmt}).encode(), {**auth, "Content-Type": "application/json"})
     report(f"export {fmt}", wait(job))
+open(os.path.join(os.path.dirname(path), "rates.json"), "w").write(json.dumps(rates))
 PY
   kill -TERM -- "-$PID" 2>/dev/null || kill -TERM "$PID" 2>/dev/null || true
   wait "$PID" 2>/dev/null || true
+  RAW=$(python3 "$ROOT/scripts/bench-bulk-raw.py" "$N" "$TMP/raw.db" "${BULK_BATCH:-1000}")
+  python3 - "$N" "$RAW" "$TMP/rates.json" <<'PY'
+import json, sys
+n, raw, rates = int(sys.argv[1]), float(sys.argv[2]), json.load(open(sys.argv[3]))
+load = open("/proc/loadavg").read().split()[0]
+print(f"{n:>9,} rows  raw SQLite insert (same run): {raw:,.0f} rows/s  load {load}; "
+      f"import = {rates['import csv'] / raw:.2f} x raw", flush=True)
+PY
   rm -rf "$TMP"
 done

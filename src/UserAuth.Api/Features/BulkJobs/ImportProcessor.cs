@@ -58,7 +58,10 @@ internal sealed class ImportProcessor(
         using var reader = OpenReader(job);
         var known = (await definitions.ListAllAsync(run.Tenant, token)).ToDictionary(d => d.Slug, StringComparer.Ordinal);
         var (columns, attributeColumns) = MapHeader(reader.Header, known);
-        var state = new ImportState(job, columns, attributeColumns, reader.Header.Count);
+        var state = new ImportState(job, columns, attributeColumns, reader.Header.Count)
+        {
+            FileBytes = job.FileFormat == JobFileFormat.Csv ? new FileInfo(files.PathOf(job, JobFileKind.File)).Length : 0,
+        };
 
         await using var errors = new CsvAppender(files.OpenAt(job, JobFileKind.Error, job.ErrorFileLength));
         if (job.ErrorFileLength == 0)
@@ -199,6 +202,9 @@ internal sealed class ImportProcessor(
 
         public Dictionary<ulong, long> Seen { get; } = [];
 
+        /// <summary>The CSV file's length, to size <see cref="Seen"/> once from the first rows (0: not sized).</summary>
+        public long FileBytes { get; set; }
+
         public byte[] IdPrefix { get; } = IdPrefixOf(job.Id);
     }
 
@@ -291,6 +297,7 @@ internal sealed class ImportProcessor(
     {
         var validated = new Checked[rows.Count];
         Parallel.For(0, rows.Count, i => validated[i] = Validate(state, rows[i], tenant, now));
+        Presize(state, rows, validated);
         for (var i = 0; i < rows.Count; i++)
         {
             validated[i] = Admit(state, rows[i], validated[i]);
@@ -396,6 +403,35 @@ internal sealed class ImportProcessor(
             j.ErrorFileLength = errorLength;
             j.HasErrorFile = j.Error > 0;
         });
+    }
+
+    /// <summary>
+    /// Sizes the in-file duplicate index once, from the first rows: the file's length over their average length times
+    /// their identity keys per row, so the index never grows (growing a dictionary of millions of entries briefly holds
+    /// both the old and the new arrays: the largest part of an import's peak memory).
+    /// </summary>
+    private void Presize(ImportState state, List<Row> rows, Checked[] validated)
+    {
+        if (state.FileBytes <= 0 || rows.Count < 100)
+        {
+            return;
+        }
+
+        long chars = 0;
+        foreach (var row in rows)
+        {
+            chars += row.Cells.Length + 1;
+            foreach (var cell in row.Cells)
+            {
+                chars += cell?.Length ?? 0;
+            }
+        }
+
+        var keys = validated.Sum(v => v.User?.IdentityKeys.Count ?? 0);
+        var expectedRows = Math.Min(options.Value.MaxRows, state.FileBytes / Math.Max(1, chars / rows.Count));
+        var capacity = (long)(expectedRows * Math.Max(1.0, (double)keys / rows.Count) * 1.05);
+        state.Seen.EnsureCapacity((int)Math.Min(capacity, 30_000_000));
+        state.FileBytes = 0;
     }
 
     /// <summary>A checked row: its user and attribute values, or why it is rejected.</summary>
