@@ -74,38 +74,56 @@ internal sealed class ImportProcessor(
         var replay = new List<Row>(batchSize);
         var writing = Task.CompletedTask;
         long index = 0;
-        while (reader.Read() is { } cells)
+        try
         {
-            token.ThrowIfCancellationRequested();
-            index++;
-            if (index > maxRows)
+            while (reader.Read() is { } cells)
             {
-                throw new BulkJobFailedException($"the file holds more than {maxRows} data rows");
-            }
-
-            var row = new Row(index, index + 1, cells);
-            if (index <= resumeAfter)
-            {
-                // Committed by an earlier run: only rebuild the in-file duplicate index.
-                replay.Add(row);
-                if (replay.Count == batchSize || index == resumeAfter)
+                token.ThrowIfCancellationRequested();
+                index++;
+                if (index > maxRows)
                 {
-                    Check(state, replay, run.Tenant, clock.UtcNowMs());
-                    replay.Clear();
+                    throw new BulkJobFailedException($"the file holds more than {maxRows} data rows");
                 }
 
-                continue;
+                var row = new Row(index, index + 1, cells);
+                if (index <= resumeAfter)
+                {
+                    // Committed by an earlier run: only rebuild the in-file duplicate index.
+                    replay.Add(row);
+                    if (replay.Count == batchSize || index == resumeAfter)
+                    {
+                        Check(state, replay, run.Tenant, clock.UtcNowMs());
+                        replay.Clear();
+                    }
+
+                    continue;
+                }
+
+                batch.Add(row);
+                if (batch.Count == batchSize)
+                {
+                    // Pipelined: this batch is validated (on every core) while the previous one is written.
+                    var checkedRows = Check(state, batch, run.Tenant, clock.UtcNowMs());
+                    await writing;
+                    writing = WriteBatchAsync(run, state, batch, checkedRows, errors);
+                    batch = new List<Row>(batchSize);
+                }
+            }
+        }
+        catch
+        {
+            // Never leave a batch being written behind (it would checkpoint after this run ended, and append to the
+            // error file while another run owns it): wait for it; the first failure is the one that counts.
+            try
+            {
+                await writing;
+            }
+            catch (Exception) when (!writing.IsCompletedSuccessfully)
+            {
+                // Reported by the exception being rethrown below.
             }
 
-            batch.Add(row);
-            if (batch.Count == batchSize)
-            {
-                // Pipelined: this batch is validated (on every core) while the previous one is written.
-                var checkedRows = Check(state, batch, run.Tenant, clock.UtcNowMs());
-                await writing;
-                writing = WriteBatchAsync(run, state, batch, checkedRows, errors);
-                batch = new List<Row>(batchSize);
-            }
+            throw;
         }
 
         await writing;
