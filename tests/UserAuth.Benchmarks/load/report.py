@@ -46,6 +46,10 @@ def ms(us):
     return us / 1000.0
 
 
+def cpu_us(r):
+    return r["cpu_ms"] * 1000 / r["wrk"]["requests"] if r and r["cpu_ms"] >= 0 and r["wrk"]["requests"] else None
+
+
 idx = {(r["system"], r["users"], r["op"], r["concurrency"]): r for r in runs}
 sizes = sorted({r["users"] for r in runs})
 concs = sorted({r["concurrency"] for r in runs})
@@ -104,7 +108,9 @@ for o in flat_ops:
     po = PEER_OF.get(o)
     pa, pb = (get("peer", small, po, C), get("peer", big, po, C)) if po else (None, None)
     peer = f"{pb['wrk']['p50_us'] / max(pa['wrk']['p50_us'], 1):.2f}×" if pa and pb else "–"
-    w(f"| {NAMES[o]}: p50 at {big:,} ≤ 1.5× p50 at {small:,} | {ms(b['wrk']['p50_us']):.2f} ms vs {ms(a['wrk']['p50_us']):.2f} ms = **{ratio:.2f}×** | {peer} | {'yes' if ratio <= 1.5 else 'no'} |")
+    cpu_a, cpu_b = cpu_us(a), cpu_us(b)
+    cpu = f"; CPU per request {cpu_b:,.0f} vs {cpu_a:,.0f} µs = {cpu_b / max(cpu_a, 1e-9):.2f}×" if cpu_a and cpu_b else ""
+    w(f"| {NAMES[o]}: p50 at {big:,} ≤ 1.5× p50 at {small:,} | {ms(b['wrk']['p50_us']):.2f} ms vs {ms(a['wrk']['p50_us']):.2f} ms = **{ratio:.2f}×**{cpu} | {peer} | {'yes' if ratio <= 1.5 else 'no'} |")
 for o in ["lookup_email", "lookup_phone"]:
     r, h = get("service", big, o, C), get("service", big, "health", C)
     if r and h:
@@ -128,7 +134,9 @@ for ch in checks:
     gained = ch["after"] - ch["before"]
     # wrk stops with up to `concurrency` requests in flight: the service completes them, wrk does not count them.
     fine = ok <= gained <= ok + ch["concurrency"]
-    w(f"| createUser at {ch['users']:,}, c={ch['concurrency']}: no lost or duplicated users (2xx ≤ users gained ≤ 2xx + requests in flight at the stop) | {gained:,} gained, {ok:,} answered 2xx, {res['wrk']['non2xx']} non-2xx | – | {'yes' if fine else 'no'} |")
+    what = {"create": "createUser", "create_nowriter": "createUser without the single writer",
+            "create_sync_normal": "createUser with Synchronous=Normal"}.get(res["op"], res["op"])
+    w(f"| {what} at {ch['users']:,}, c={ch['concurrency']}: no lost or duplicated users (2xx ≤ users gained ≤ 2xx + requests in flight at the stop) | {gained:,} gained, {ok:,} answered 2xx, {res['wrk']['non2xx']} non-2xx | – | {'yes' if fine else 'no'} |")
 for o in ["health", "lookup_email", "list_first", "list_deep", "create"]:
     for size in sizes:
         r, p = get("service", size, o, C), get("peer", size, PEER_OF[o], C)
