@@ -115,6 +115,13 @@ trap 'stop_service; peer_stop' EXIT
 
 peer_prepare && log "peer: Parse Server $(node -p "require('$here/peer/node_modules/parse-server/package.json').version") on PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}')"
 
+# warm_up OP: an unmeasured run right after a restart, so the measured runs do not include the JIT and tiering.
+warm_up() {
+  run_count=$((run_count + 1))
+  OP=$1 DATA="$OUT/data-$size" BASE="$BASE" TOKEN="$TOKEN" RUN=$run_count TOKEN_PATH="$TOKEN_PATH" BASIC="$BASIC" \
+    wrk -t2 -c16 -d"${BENCH_WARMUP:-5}s" --timeout 10s -s "$here/ops.lua" "http://127.0.0.1:$PORT" >/dev/null 2>&1
+}
+
 # ---- rounds ----------------------------------------------------------------------------------------------------
 for size in $SIZES; do
   db="$OUT/db-$size/userauth.db"; mkdir -p "$(dirname "$db")"
@@ -153,6 +160,7 @@ for size in $SIZES; do
   if [ "${BENCH_BEFORE_WRITER:-1}" = 1 ]; then
     start_service "$db" Storage__Sqlite__SingleWriter=false || exit 1
     log "service up without the single writer (Storage:Sqlite:SingleWriter=false)"
+    warm_up create_nowriter
     for c in $CONC; do
       before=$(item_total)
       run_wrk service "$size" create_nowriter "$c" $(tree "$svc_pid")
@@ -167,6 +175,7 @@ for size in $SIZES; do
   if [ "${BENCH_SYNC_NORMAL:-1}" = 1 ]; then
     start_service "$db" Storage__Sqlite__Synchronous=Normal || exit 1
     log "service up with Storage:Sqlite:Synchronous=Normal (not the default)"
+    warm_up create_sync_normal
     for c in $CONC; do
       before=$(item_total)
       run_wrk service "$size" create_sync_normal "$c" $(tree "$svc_pid")
