@@ -43,7 +43,8 @@ mutate=()
 for f in "${files[@]}"; do mutate+=(--mutate "**/$f"); done
 
 # Which tests run: MUTATION_TESTS (a VSTest filter, e.g. "FullyQualifiedName~UserAuth.Tests.Sessions.") or, by default,
-# the test namespaces of the named files' features (Features/Sessions/... -> UserAuth.Tests.Sessions.*). Every test
+# the test namespaces of the named files' features (Features/Sessions/... -> UserAuth.Tests.Sessions.*) and the metrics
+# scrape test (Hosting.MetricsTests: the services' counters). Every test
 # of the suite would also do, but each one adds to every mutant it covers.
 if [ -n "${MUTATION_TESTS:-}" ]; then
   filter=$MUTATION_TESTS
@@ -52,6 +53,8 @@ else
     feature=$(cut -d/ -f2 <<<"$f")
     [ "$(cut -d/ -f1 <<<"$f")" = Features ] && [ -d "tests/UserAuth.Tests/$feature" ] && echo "FullyQualifiedName~UserAuth.Tests.$feature."
   done | sort -u | paste -sd'|')
+  # What the services count is asserted by the metrics scrape test.
+  filter="$filter|FullyQualifiedName~UserAuth.Tests.Hosting.MetricsTests"
 fi
 filter_args=()
 [ -n "$filter" ] && filter_args=(--test-case-filter "$filter")

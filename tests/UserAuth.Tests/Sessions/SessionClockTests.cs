@@ -126,6 +126,26 @@ public abstract class SessionClockTests<TApi>(ClockedServiceFixture<TApi> servic
     }
 
     [Fact]
+    public async Task A_rolling_session_moves_once_a_full_minute_has_passed_and_not_a_second_earlier()
+    {
+        var http = await service.ClientAsync();
+        var app = ApiFixture.NewApplicationId();
+        service.LoginSettings.Set(app, new LoginSettings(TimeSpan.FromHours(1), SessionIsRolling: true, DeleteAccountDays: 7));
+        var user = (await http.NewCustomerAsync(app)).Id;
+        var created = await http.CreateSessionAsync(app, user);
+        var createdExpiry = Instant(created.GetProperty("expires_at"));
+
+        service.Clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(createdExpiry, Instant((await http.VerifyAsync(app, Cookie(created))).GetProperty("expires_at")));
+
+        // The test clock runs on from where it was moved: "a full minute" here is a minute and the few ms the requests took.
+        service.Clock.Advance(TimeSpan.FromSeconds(1));
+        var moved = Instant((await http.VerifyAsync(app, Cookie(created))).GetProperty("expires_at"));
+        Assert.InRange(moved, createdExpiry.AddMinutes(1), createdExpiry.AddMinutes(1).AddSeconds(5));
+        Assert.Equal(moved, Instant(Assert.Single(await http.ListAsync(app, user)).GetProperty("expire_in")));
+    }
+
+    [Fact]
     public async Task A_rolling_session_never_extends_beyond_its_own_max_age()
     {
         var http = await service.ClientAsync();
