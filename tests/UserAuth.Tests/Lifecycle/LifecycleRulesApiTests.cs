@@ -111,7 +111,8 @@ public abstract class LifecycleRulesApiTests(ApiFixture fixture)
         var block = await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { bystander, id }, status = false },
             HttpStatusCode.NotFound);
         Http.AssertError(block, "user_not_found", "user_id");
-        Assert.DoesNotContain(bystander, block.GetProperty("message").GetString());
+        Assert.Equal($"No such user: {id}.", block.GetProperty("message").GetString());
+        Assert.Equal($"{id} is not a user of this application", Assert.Single(block.GetProperty("errors").EnumerateArray()).GetProperty("reason").GetString());
         Http.AssertError(await http.PutJsonAsync($"{P}/customers/archive", new { user_id = id }, HttpStatusCode.NotFound), "user_not_found");
         Http.AssertError(await (await http.DeleteAsync($"{P}/customers/{id}?reason=x")).ExpectAsync(HttpStatusCode.NotFound), "user_not_found");
         Http.AssertError(await http.GetJsonAsync($"{P}/customers/{id}/timeline", HttpStatusCode.NotFound), "user_not_found");
