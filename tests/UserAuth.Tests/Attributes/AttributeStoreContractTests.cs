@@ -202,8 +202,6 @@ public abstract class AttributeStoreContractTests(ApiFixture fixture)
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteAttributeStoreContractTests(SqliteApiFixture fixture) : AttributeStoreContractTests(fixture);
+public sealed class SqliteAttributeStoreContractTests(SqliteStoreFixture fixture) : AttributeStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoAttributeStoreContractTests(MongoApiFixture fixture) : AttributeStoreContractTests(fixture);
+public sealed class MongoAttributeStoreContractTests(MongoStoreFixture fixture) : AttributeStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

@@ -188,8 +188,6 @@ public abstract class ApiClientStoreContractTests(ApiFixture fixture)
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteApiClientStoreContractTests(SqliteApiFixture fixture) : ApiClientStoreContractTests(fixture);
+public sealed class SqliteApiClientStoreContractTests(SqliteStoreFixture fixture) : ApiClientStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoApiClientStoreContractTests(MongoApiFixture fixture) : ApiClientStoreContractTests(fixture);
+public sealed class MongoApiClientStoreContractTests(MongoStoreFixture fixture) : ApiClientStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

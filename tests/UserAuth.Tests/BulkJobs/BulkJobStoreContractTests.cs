@@ -112,21 +112,24 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     [Fact]
     public async Task Files_due_are_the_finished_jobs_whose_retention_ended()
     {
+        // Files due are looked for across every application: an empty database of the test's own.
+        await using var own = await ApiFixture.FreshStoreAsync(fixture);
+        var jobs = own.Services.GetRequiredService<IBulkJobStore>();
         var now = Build.Millis(DateTime.UtcNow);
         var due = NewJob();
-        due.FilesExpireAt = now.AddYears(-20);
+        due.FilesExpireAt = now.AddMinutes(-1);
+        var dueElsewhere = NewJob(where: new Tenant("2002", ApiFixture.NewApplicationId()));
+        dueElsewhere.FilesExpireAt = now.AddSeconds(-1);
         var kept = NewJob();
         kept.FilesExpireAt = now.AddHours(1);
         var running = NewJob(status: JobStatus.Running);
-        foreach (var job in new[] { due, kept, running })
+        foreach (var job in new[] { due, dueElsewhere, kept, running })
         {
-            await Jobs.InsertAsync(job, None);
+            await jobs.InsertAsync(job, None);
         }
 
-        var found = (await Jobs.FindFilesDueAsync(now, 1000, None)).Select(j => j.Id).ToList();
-        Assert.Contains(due.Id, found);
-        Assert.DoesNotContain(kept.Id, found);
-        Assert.DoesNotContain(running.Id, found);
+        Assert.Equal([due.Id, dueElsewhere.Id], (await jobs.FindFilesDueAsync(now, 10, None)).Select(j => j.Id));
+        Assert.Equal([due.Id], (await jobs.FindFilesDueAsync(now, 1, None)).Select(j => j.Id));
     }
 
     private User NewUser(string? username = null, DateTime? createdAt = null, string? id = null) =>
@@ -206,8 +209,6 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteBulkJobStoreContractTests(SqliteApiFixture fixture) : BulkJobStoreContractTests(fixture);
+public sealed class SqliteBulkJobStoreContractTests(SqliteStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoBulkJobStoreContractTests(MongoApiFixture fixture) : BulkJobStoreContractTests(fixture);
+public sealed class MongoBulkJobStoreContractTests(MongoStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

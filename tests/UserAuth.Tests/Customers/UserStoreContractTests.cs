@@ -223,28 +223,32 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
     [Fact]
     public async Task Deleted_users_are_due_once_their_window_ends()
     {
+        // Due users are looked for across every application: an empty database of the test's own.
+        await using var own = await ApiFixture.FreshStoreAsync(fixture);
+        var store = own.Services.GetRequiredService<IUserStore>();
+        var now = Build.Millis(DateTime.UtcNow);
         var due = NewUser();
+        var dueElsewhere = NewUser(where: new Tenant("2002", ApiFixture.NewApplicationId()));
         var notYet = NewUser();
-        foreach (var (user, deleteOn) in new[] { (due, DateTime.UtcNow.AddMinutes(-1)), (notYet, DateTime.UtcNow.AddDays(1)) })
+        foreach (var (user, deleteOn) in new[] { (due, now.AddMinutes(-1)), (dueElsewhere, now.AddMinutes(-2)), (notYet, now.AddDays(1)) })
         {
-            await Store.InsertAsync(user, None);
+            await store.InsertAsync(user, None);
             user.State = UserState.Deleted;
             user.DeleteOn = deleteOn;
             user.Version = 1;
-            Assert.True(await Store.ReplaceAsync(user, 0, None));
+            Assert.True(await store.ReplaceAsync(user, 0, None));
         }
 
-        var found = await Store.FindDeletedDueAsync(DateTime.UtcNow, 10_000, None);
-        Assert.Contains(found, u => u.Id == due.Id);
-        Assert.DoesNotContain(found, u => u.Id == notYet.Id);
+        await store.InsertAsync(NewUser(), None);
+
+        Assert.Equal([dueElsewhere.Id, due.Id], (await store.FindDeletedDueAsync(now, 10, None)).Select(u => u.Id));
+        Assert.Equal([dueElsewhere.Id], (await store.FindDeletedDueAsync(now, 1, None)).Select(u => u.Id));
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteUserStoreContractTests(SqliteApiFixture fixture) : UserStoreContractTests(fixture);
+public sealed class SqliteUserStoreContractTests(SqliteStoreFixture fixture) : UserStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoUserStoreContractTests(MongoApiFixture fixture) : UserStoreContractTests(fixture);
+public sealed class MongoUserStoreContractTests(MongoStoreFixture fixture) : UserStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;
 
 /// <summary>The MongoDB adapter reads the taken key from the server's duplicate key error (no second query).</summary>
 public sealed class MongoDuplicateKeyTests

@@ -141,8 +141,6 @@ public abstract class UserGroupStoreContractTests(ApiFixture fixture)
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteUserGroupStoreContractTests(SqliteApiFixture fixture) : UserGroupStoreContractTests(fixture);
+public sealed class SqliteUserGroupStoreContractTests(SqliteStoreFixture fixture) : UserGroupStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoUserGroupStoreContractTests(MongoApiFixture fixture) : UserGroupStoreContractTests(fixture);
+public sealed class MongoUserGroupStoreContractTests(MongoStoreFixture fixture) : UserGroupStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

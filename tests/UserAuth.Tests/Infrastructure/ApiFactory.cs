@@ -1,5 +1,8 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using UserAuth.Api.Hosting;
 
 namespace UserAuth.Tests.Infrastructure;
 
@@ -9,8 +12,12 @@ public enum StoreKind
     MongoDb,
 }
 
-/// <summary>The real service in memory, over a real store, with configuration overridden in memory.</summary>
-public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
+/// <summary>
+/// The real service in memory, over a real store, with configuration overridden in memory (and, for the store suites,
+/// services: see <see cref="StoresOnly"/>).
+/// </summary>
+public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<Program>
 {
     public const string SigningKey = "integration-tests-signing-key-0123456789abcdef0123456789";
 
@@ -22,6 +29,27 @@ public sealed class ApiFactory(IReadOnlyDictionary<string, string?> settings) : 
         foreach (var (key, value) in settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
+    }
+
+    /// <summary>
+    /// Removes every background service of the application but the store initialiser (no job worker, sweeper, runner,
+    /// erasure job, counter reconciler or bootstrap clients): nothing but the test touches the database.
+    /// </summary>
+    public static void StoresOnly(IServiceCollection services)
+    {
+        var background = services.Where(d => d.ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+                                             && d.ImplementationType != typeof(StoreInitializerService)
+                                             && (d.ImplementationType ?? d.ImplementationFactory?.Method.DeclaringType)?.Assembly == typeof(Program).Assembly)
+            .ToList();
+        foreach (var descriptor in background)
+        {
+            services.Remove(descriptor);
         }
     }
 

@@ -6,7 +6,14 @@ using Testcontainers.MongoDb;
 
 namespace UserAuth.Tests.Infrastructure;
 
-/// <summary>One running service per store for a test collection. Tests isolate themselves by using fresh application ids.</summary>
+/// <summary>
+/// One running service over a database of its own (a fresh SQLite file, a fresh MongoDB database name). The API suites
+/// share one per store (the <see cref="SqliteCollection"/> and <see cref="MongoCollection"/> collections) and isolate
+/// themselves by fresh application ids: every API call is scoped to one application. The store suites, whose ports
+/// also query across applications (due erasures, expired sessions, claimable jobs, count reconciliation), take a
+/// database per test class (<see cref="SqliteStoreFixture"/>, <see cref="MongoStoreFixture"/> as class fixtures)
+/// and, where a test needs an empty one, a database of its own (<see cref="FreshStoreAsync"/>).
+/// </summary>
 public abstract class ApiFixture : IAsyncLifetime
 {
     private readonly Dictionary<string, string> tokens = [];
@@ -29,6 +36,9 @@ public abstract class ApiFixture : IAsyncLifetime
 
     protected abstract Task<Dictionary<string, string?>?> StoreSettingsAsync();
 
+    /// <summary>True for a store suite's fixture: no background service runs (<see cref="ApiFactory.StoresOnly"/>).</summary>
+    protected virtual bool StoresOnly => false;
+
     public virtual async ValueTask InitializeAsync()
     {
         var store = await StoreSettingsAsync();
@@ -45,7 +55,7 @@ public abstract class ApiFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        factory = new ApiFactory(settings);
+        factory = new ApiFactory(settings, StoresOnly ? ApiFactory.StoresOnly : null);
         _ = factory.Server; // start now: store initialisation and bootstrap clients run here
     }
 
@@ -116,9 +126,22 @@ public abstract class ApiFixture : IAsyncLifetime
 
     /// <summary>A fresh application id: each test works in its own application, so tests never see each other's data.</summary>
     public static string NewApplicationId() => ObjectId.GenerateNewId().ToString();
+
+    /// <summary>
+    /// An empty database of the same store as <paramref name="like"/>, with no background service, for a test whose
+    /// query spans every application and that asserts exactly what it finds. Dispose it at the end of the test.
+    /// </summary>
+    public static async Task<ApiFixture> FreshStoreAsync(ApiFixture like)
+    {
+        like.RequireStore();
+        ApiFixture fresh = like.Store == StoreKind.MongoDb ? new MongoStoreFixture() : new SqliteStoreFixture();
+        await fresh.InitializeAsync();
+        fresh.RequireStore();
+        return fresh;
+    }
 }
 
-public sealed class SqliteApiFixture : ApiFixture
+public class SqliteApiFixture : ApiFixture
 {
     private readonly string folder = Path.Combine(Path.GetTempPath(), "userauth-tests-" + Guid.NewGuid().ToString("N"));
 
@@ -151,10 +174,15 @@ public sealed class SqliteApiFixture : ApiFixture
 /// Docker engine answers); else the wire emulator when USERAUTH_TEST_MONGODB names it (USERAUTH_TEST_MONGODB_EMULATOR=1);
 /// else unavailable with the reason. Which one ran is appended to the file USERAUTH_TEST_MONGODB_REPORT names.
 /// </summary>
-public sealed class MongoApiFixture : ApiFixture
+public class MongoApiFixture : ApiFixture
 {
+    // One Testcontainers server per test run, shared by every fixture (each has a database of its own); Testcontainers'
+    // resource reaper removes it when the run ends.
+    private static readonly SemaphoreSlim ContainerLock = new(1, 1);
+    private static MongoDbContainer? container;
+    private static string? containerFailure;
+
     private readonly string database = "userauth_tests_" + Guid.NewGuid().ToString("N")[..12];
-    private MongoDbContainer? container;
 
     public override StoreKind Store => StoreKind.MongoDb;
 
@@ -188,23 +216,14 @@ public sealed class MongoApiFixture : ApiFixture
         }
         else
         {
-            var limit = int.TryParse(Environment.GetEnvironmentVariable("USERAUTH_TEST_TESTCONTAINERS_TIMEOUT"), out var seconds) ? seconds : 300;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(limit));
-            try
+            ConnectionString = await SharedContainerAsync();
+            if (ConnectionString is null)
             {
-                container = new MongoDbBuilder("mongo:7.0").WithReplicaSet().Build();
-                await container.StartAsync(timeout.Token);
-                ConnectionString = container.GetConnectionString();
-                ServerDescription = "a Testcontainers MongoDB 7.0 replica set";
+                dockerFailure = containerFailure;
             }
-            catch (Exception e)
+            else
             {
-                dockerFailure = $"Testcontainers could not start mongo:7.0 ({e.GetType().Name}: {e.Message.Split('\n')[0]})";
-                if (container is not null)
-                {
-                    await container.DisposeAsync();
-                    container = null;
-                }
+                ServerDescription = "a Testcontainers MongoDB 7.0 replica set";
             }
         }
 
@@ -231,6 +250,37 @@ public sealed class MongoApiFixture : ApiFixture
         };
     }
 
+    /// <summary>The connection string of the run's Testcontainers server, started on first use; null when it cannot start.</summary>
+    private static async Task<string?> SharedContainerAsync()
+    {
+        await ContainerLock.WaitAsync();
+        try
+        {
+            if (container is null && containerFailure is null)
+            {
+                var limit = int.TryParse(Environment.GetEnvironmentVariable("USERAUTH_TEST_TESTCONTAINERS_TIMEOUT"), out var seconds) ? seconds : 300;
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(limit));
+                var starting = new MongoDbBuilder("mongo:7.0").WithReplicaSet().Build();
+                try
+                {
+                    await starting.StartAsync(timeout.Token);
+                    container = starting;
+                }
+                catch (Exception e)
+                {
+                    containerFailure = $"Testcontainers could not start mongo:7.0 ({e.GetType().Name}: {e.Message.Split('\n')[0]})";
+                    await starting.DisposeAsync();
+                }
+            }
+
+            return container?.GetConnectionString();
+        }
+        finally
+        {
+            ContainerLock.Release();
+        }
+    }
+
     private static void Report(string what)
     {
         if (Environment.GetEnvironmentVariable("USERAUTH_TEST_MONGODB_REPORT") is { Length: > 0 } file)
@@ -253,11 +303,19 @@ public sealed class MongoApiFixture : ApiFixture
         }
 
         await base.DisposeAsync();
-        if (container is not null)
-        {
-            await container.DisposeAsync();
-        }
     }
+}
+
+/// <summary>A SQLite database of its own for one store test class (a class fixture), with no background service.</summary>
+public sealed class SqliteStoreFixture : SqliteApiFixture
+{
+    protected override bool StoresOnly => true;
+}
+
+/// <summary>A MongoDB database of its own for one store test class (a class fixture), with no background service.</summary>
+public sealed class MongoStoreFixture : MongoApiFixture
+{
+    protected override bool StoresOnly => true;
 }
 
 [CollectionDefinition(Name)]

@@ -11,7 +11,8 @@ public abstract class JobStoresContractTests(ApiFixture fixture)
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly Tenant tenant = new("1001", ApiFixture.NewApplicationId());
 
-    // A kind no handler of the running service knows: its worker never touches these jobs.
+    // A kind of the test's own (the class's tests share a database, with no worker): jobs another test left are never
+    // claimed or counted here.
     private readonly string kind = "contract_" + Guid.NewGuid().ToString("N")[..8];
 
     private IJobQueueStore Queue
@@ -148,8 +149,6 @@ public abstract class JobStoresContractTests(ApiFixture fixture)
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteJobStoresContractTests(SqliteApiFixture fixture) : JobStoresContractTests(fixture);
+public sealed class SqliteJobStoresContractTests(SqliteStoreFixture fixture) : JobStoresContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoJobStoresContractTests(MongoApiFixture fixture) : JobStoresContractTests(fixture);
+public sealed class MongoJobStoresContractTests(MongoStoreFixture fixture) : JobStoresContractTests(fixture), IClassFixture<MongoStoreFixture>;

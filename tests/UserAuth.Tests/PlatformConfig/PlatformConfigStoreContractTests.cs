@@ -166,8 +166,6 @@ public abstract class PlatformConfigStoreContractTests(ApiFixture fixture)
     }
 }
 
-[Collection(SqliteCollection.Name)]
-public sealed class SqlitePlatformConfigStoreContractTests(SqliteApiFixture fixture) : PlatformConfigStoreContractTests(fixture);
+public sealed class SqlitePlatformConfigStoreContractTests(SqliteStoreFixture fixture) : PlatformConfigStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-[Collection(MongoCollection.Name)]
-public sealed class MongoPlatformConfigStoreContractTests(MongoApiFixture fixture) : PlatformConfigStoreContractTests(fixture);
+public sealed class MongoPlatformConfigStoreContractTests(MongoStoreFixture fixture) : PlatformConfigStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

@@ -232,12 +232,10 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
     [Fact]
     public async Task DeleteExpired_removes_expired_sessions_revoked_or_not_in_batches()
     {
-        // DeleteExpired works across tenants, so this runs on a store of its own (an empty database), and in the future
-        // of the wall clock: a real MongoDB's TTL monitor removes sessions expired in real time whenever it wakes, which
-        // would race a test dated in the past.
-        fixture.RequireStore();
-        await using var isolated = await IsolatedSessionStore.CreateAsync(fixture);
-        var store = isolated.Store;
+        // DeleteExpired spans every application: the test counts what it removes in an empty database of its own. It is
+        // dated in the future of the wall clock: a real MongoDB's TTL monitor removes sessions expired in real time.
+        await using var own = await ApiFixture.FreshStoreAsync(fixture);
+        var store = own.Services.GetRequiredService<ISessionStore>();
         var tenant = NewTenant();
         var user = Ids.New();
         for (var i = 0; i < 4; i++)
@@ -279,61 +277,6 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
     }
 }
 
-/// <summary>A session store of the fixture's kind over an empty database of its own, deleted afterwards.</summary>
-internal sealed class IsolatedSessionStore : IAsyncDisposable
-{
-    private readonly Func<Task> cleanup;
+public sealed class SqliteSessionStoreContractTests(SqliteStoreFixture fixture) : SessionStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
-    private IsolatedSessionStore(ISessionStore store, Func<Task> cleanup)
-    {
-        Store = store;
-        this.cleanup = cleanup;
-    }
-
-    public ISessionStore Store { get; }
-
-    public static async Task<IsolatedSessionStore> CreateAsync(ApiFixture fixture)
-    {
-        if (fixture is MongoApiFixture mongo)
-        {
-            var options = new UserAuth.Api.Storage.StorageOptions { Provider = UserAuth.Api.Storage.StorageProvider.MongoDb };
-            options.MongoDb.ConnectionString = mongo.ConnectionString!;
-            options.MongoDb.Database = mongo.Database + "_iso_" + Guid.NewGuid().ToString("N")[..6];
-            var provider = new MongoDatabaseProvider(Microsoft.Extensions.Options.Options.Create(options),
-                Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
-            var store = new MongoSessionStore(provider);
-            await store.InitializeAsync(CancellationToken.None);
-            return new IsolatedSessionStore(store, () => provider.Client.DropDatabaseAsync(options.MongoDb.Database));
-        }
-
-        var sqliteOptions = new UserAuth.Api.Storage.StorageOptions();
-        var folder = Path.Combine(Path.GetTempPath(), "userauth-iso-" + Guid.NewGuid().ToString("N"));
-        sqliteOptions.Sqlite.Path = Path.Combine(folder, "sessions.db");
-        var database = new SqliteDatabase(Microsoft.Extensions.Options.Options.Create(sqliteOptions),
-            fixture.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostEnvironment>());
-        await database.EnsureCreatedAsync(CancellationToken.None);
-        var sqlite = new SqliteSessionStore(database);
-        await sqlite.InitializeAsync(CancellationToken.None);
-        return new IsolatedSessionStore(sqlite, () =>
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-
-            return Task.CompletedTask;
-        });
-    }
-
-    public async ValueTask DisposeAsync() => await cleanup();
-}
-
-[Collection(SqliteCollection.Name)]
-public sealed class SqliteSessionStoreContractTests(SqliteApiFixture fixture) : SessionStoreContractTests(fixture);
-
-[Collection(MongoCollection.Name)]
-public sealed class MongoSessionStoreContractTests(MongoApiFixture fixture) : SessionStoreContractTests(fixture);
+public sealed class MongoSessionStoreContractTests(MongoStoreFixture fixture) : SessionStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;
