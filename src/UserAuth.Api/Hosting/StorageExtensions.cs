@@ -10,21 +10,29 @@ internal static class StorageExtensions
 {
     public static WebApplicationBuilder AddUserAuthStorage(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<StorageOptions>()
-            .BindConfiguration(StorageOptions.Section)
-            .ValidateDataAnnotations()
-            .Validate(o => o.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(o.MongoDb.ConnectionString),
-                "Storage:MongoDb:ConnectionString is required when Storage:Provider is MongoDb.")
-            .Validate(o => o.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(o.MongoDb.Database),
-                "Storage:MongoDb:Database is required when Storage:Provider is MongoDb.")
-            .ValidateOnStart();
+        // The provider decides which adapters are registered: read at registration, through the validated options.
+        StorageOptions storage;
+        try
+        {
+            storage = builder.AddValidatedOptions<StorageOptions>(o => o
+                .BindConfiguration(StorageOptions.Section)
+                .ValidateDataAnnotations()
+                .Validate(s => Enum.IsDefined(s.Provider), UnknownProvider)
+                .Validate(s => s.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(s.MongoDb.ConnectionString),
+                    "Storage:MongoDb:ConnectionString is required when Storage:Provider is MongoDb.")
+                .Validate(s => s.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(s.MongoDb.Database),
+                    "Storage:MongoDb:Database is required when Storage:Provider is MongoDb."));
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's own message names the setting and the value ("... 'Oracle' at 'Storage:Provider' ...").
+            throw new StoreUnavailableException($"{e.Message} {UnknownProvider}", e);
+        }
 
-        var healthTimeout = TimeSpan.FromSeconds(
-            builder.Configuration.GetValue<int?>($"{StorageOptions.Section}:HealthCheckTimeoutSeconds") ?? 3);
         builder.Services.AddSingleton<HealthRecord>();
-        builder.Services.AddHealthChecks()
-            .AddCheck<StoreHealthCheck>(StoreHealthCheck.Name, tags: ["ready"], timeout: healthTimeout);
-        if (ProviderOf(builder) == StorageProvider.MongoDb)
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>(StoreHealthCheck.Name, tags: ["ready"],
+            timeout: TimeSpan.FromSeconds(storage.HealthCheckTimeoutSeconds));
+        if (storage.Provider == StorageProvider.MongoDb)
         {
             builder.Services.AddSingleton<MongoDatabaseProvider>();
             builder.Services.AddSingleton<IStoreProbe, MongoStoreProbe>();
@@ -66,19 +74,9 @@ internal static class StorageExtensions
         return builder;
     }
 
-    private static StorageProvider ProviderOf(WebApplicationBuilder builder)
-    {
-        var raw = builder.Configuration[$"{StorageOptions.Section}:Provider"];
-        if (string.IsNullOrWhiteSpace(raw))
-        {
-            return StorageProvider.Sqlite;
-        }
+    private const string UnknownProvider = "Storage:Provider is 'Sqlite' (default) or 'MongoDb'.";
 
-        return Enum.TryParse<StorageProvider>(raw, ignoreCase: true, out var provider) && Enum.IsDefined(provider)
-            ? provider
-            : throw new StoreUnavailableException(
-                $"Storage:Provider '{raw}' is not known; use 'Sqlite' (default) or 'MongoDb'.");
-    }
+    private static StorageProvider ProviderOf(WebApplicationBuilder builder) => builder.ValidatedOptions<StorageOptions>().Provider;
 
     public static WebApplication MapUserAuthHealth(this WebApplication app)
     {

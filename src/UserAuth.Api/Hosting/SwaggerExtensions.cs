@@ -8,12 +8,12 @@ internal static class SwaggerExtensions
 {
     public const string DevTokenCompany = "1";
 
-    /// <summary>Serve Swagger UI and the OpenAPI document (without a token). Default: on in Development (and the
-    /// test host), off elsewhere.</summary>
-    public const string EnabledSetting = "Swagger:Enabled";
-
     public static WebApplicationBuilder AddUserAuthSwagger(this WebApplicationBuilder builder)
     {
+        builder.Services.AddOptions<ApiDocsOptions>().BindConfiguration(ApiDocsOptions.Section)
+            .PostConfigure<IHostEnvironment>((options, environment) =>
+                options.Enabled ??= environment.IsDevelopment() || environment.IsEnvironment("Testing"))
+            .ValidateOnStart();
         builder.Services.AddEndpointsApiExplorer();
         builder.Services.AddSwaggerGen(options =>
         {
@@ -72,7 +72,7 @@ internal static class SwaggerExtensions
 
     public static WebApplication UseUserAuthSwagger(this WebApplication app)
     {
-        if (!(app.Configuration.GetValue<bool?>(EnabledSetting) ?? (app.Environment.IsDevelopment() || app.Environment.IsEnvironment("Testing"))))
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiDocsOptions>>().Value.Enabled != true)
         {
             return app;
         }

@@ -31,19 +31,27 @@ internal sealed class TelemetryOptions
     /// OTEL_EXPORTER_OTLP_ENDPOINT variable works too.</summary>
     public string? OtlpEndpoint { get; set; }
 
+    [Required]
     public string ServiceName { get; set; } = "userauth";
+
+    /// <summary>The standard variable naming the collector when <see cref="OtlpEndpoint"/> is not set.</summary>
+    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 }
 
 internal static class Telemetry
 {
     public static WebApplicationBuilder AddUserAuthTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section)
-            .ValidateDataAnnotations().ValidateOnStart();
+        // Which exporters run depends on these settings: read at registration, through the validated options.
+        var options = builder.AddValidatedOptions<TelemetryOptions>(o => o.BindConfiguration(TelemetryOptions.Section)
+            .PostConfigure<IConfiguration>((telemetry, configuration) =>
+                telemetry.OtlpEndpoint ??= configuration.GetValue<string?>(TelemetryOptions.OtlpEndpointVariable))
+            .ValidateDataAnnotations()
+            .Validate(t => string.IsNullOrWhiteSpace(t.OtlpEndpoint) || Uri.TryCreate(t.OtlpEndpoint, UriKind.Absolute, out _),
+                $"Telemetry:OtlpEndpoint (or {TelemetryOptions.OtlpEndpointVariable}) must be an absolute URI."));
         builder.Services.AddSingleton<ServiceMetrics>();
 
-        var options = builder.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
-        var otlp = options.OtlpEndpoint ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var otlp = options.OtlpEndpoint;
         var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(options.ServiceName))
             .WithMetrics(metrics =>
@@ -80,7 +88,7 @@ internal static class Telemetry
     /// <summary>The Prometheus scrape endpoint: anonymous, and on <c>Telemetry:MetricsPort</c> only when that is set.</summary>
     public static WebApplication MapUserAuthMetrics(this WebApplication app)
     {
-        var options = app.Configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TelemetryOptions>>().Value;
         if (!options.MetricsEnabled)
         {
             return app;

@@ -33,7 +33,8 @@ public sealed class StartupTests
     public void An_unknown_provider_fails_naming_the_setting()
     {
         var e = StartWith(("Storage:Provider", "Oracle"));
-        Assert.Contains("Storage:Provider 'Oracle'", AllMessages(e), StringComparison.Ordinal);
+        Assert.Contains("'Oracle' at 'Storage:Provider'", AllMessages(e), StringComparison.Ordinal);
+        Assert.Contains("'Sqlite' (default) or 'MongoDb'", AllMessages(e), StringComparison.Ordinal);
     }
 
     [Fact]

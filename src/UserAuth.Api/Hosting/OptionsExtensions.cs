@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Options;
+
+namespace UserAuth.Api.Hosting;
+
+/// <summary>
+/// Every setting is read through options: bound to its section, validated, checked at start. A few settings decide
+/// what is registered (which store adapters, which exporters); those are read here too, through the same binding and
+/// validation, so a bad value fails start-up with the options' own message instead of being read raw.
+/// </summary>
+internal static class OptionsExtensions
+{
+    /// <summary>
+    /// Registers <typeparamref name="T"/> (<paramref name="configure"/> binds and validates it; ValidateOnStart) and
+    /// returns its validated value now, for the registrations that depend on it. Later registrations read it with
+    /// <see cref="ValidatedOptions{T}"/>.
+    /// </summary>
+    public static T AddValidatedOptions<T>(this WebApplicationBuilder builder, Action<OptionsBuilder<T>> configure)
+        where T : class
+    {
+        var options = builder.Services.AddOptions<T>();
+        configure(options);
+        options.ValidateOnStart();
+
+        var now = new ServiceCollection()
+            .AddSingleton<IConfiguration>(builder.Configuration)
+            .AddSingleton<IHostEnvironment>(builder.Environment);
+        configure(now.AddOptions<T>());
+        using var provider = now.BuildServiceProvider();
+        var value = provider.GetRequiredService<IOptions<T>>().Value;
+        builder.Host.Properties[typeof(T)] = value;
+        return value;
+    }
+
+    /// <summary>The value <see cref="AddValidatedOptions{T}"/> registered, for a registration made after it.</summary>
+    public static T ValidatedOptions<T>(this WebApplicationBuilder builder)
+        where T : class =>
+        builder.Host.Properties.TryGetValue(typeof(T), out var value)
+            ? (T)value
+            : throw new InvalidOperationException($"{typeof(T).Name} is read before it is registered (see Program.cs for the order).");
+}
