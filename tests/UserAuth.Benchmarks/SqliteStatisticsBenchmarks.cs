@@ -45,7 +45,7 @@ public class SqliteStatisticsBenchmarks
 
     private async Task<long> List(string? q)
     {
-        var (items, total) = await users.ListAsync(BenchHost.Tenant, q, PageRequest.From(1, 10), CancellationToken.None);
+        var (items, total) = await users.ListAsync(BenchHost.Tenant, q, new PageRequest(1, 10), CancellationToken.None);
         return items.Count + total;
     }
 

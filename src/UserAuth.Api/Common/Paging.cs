@@ -20,7 +20,10 @@ public sealed record PageInfo(string Type, int Current, int Size, long ItemTotal
         new("number", request.PageNo, request.PageSize, total, hasNext) { ItemTotalBounded = totalBounded ? true : null };
 }
 
-/// <summary>page_no starts at 1; page_size defaults to 10 and may be at most 100 (more is refused, not cut).</summary>
+/// <summary>
+/// A valid page: page_no from 1 to <see cref="MaxPageNo"/>, page_size from 1 to <see cref="MaxSize"/> (more is refused,
+/// not cut). Built from a <see cref="PagedQuery"/> that <see cref="PagedQueryValidator"/> passed; nothing here checks.
+/// </summary>
 public readonly record struct PageRequest(int PageNo, int PageSize)
 {
     public const int DefaultSize = 10;
@@ -28,27 +31,6 @@ public readonly record struct PageRequest(int PageNo, int PageSize)
     public const int MaxPageNo = 100_000;
 
     public int Skip => (PageNo - 1) * PageSize;
-
-    public static PageRequest From(int? pageNo, int? pageSize)
-    {
-        var errors = new List<FieldError>();
-        if (pageNo is < 1 or > MaxPageNo)
-        {
-            errors.Add(new FieldError("page_no", $"must be between 1 and {MaxPageNo}"));
-        }
-
-        if (pageSize is < 1 or > MaxSize)
-        {
-            errors.Add(new FieldError("page_size", $"must be between 1 and {MaxSize}"));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw new ValidationFailedException(errors);
-        }
-
-        return new PageRequest(pageNo ?? 1, Math.Min(pageSize ?? DefaultSize, MaxSize));
-    }
 }
 
 /// <summary>
@@ -63,8 +45,8 @@ public abstract record PagedQuery
     [FromQuery(Name = "page_no")]
     public int? PageNo { get; init; }
 
-    /// <summary>The page asked for: page 1 and 10 items unless given; page_size capped at <see cref="PageRequest.MaxSize"/>.</summary>
-    public PageRequest Page() => new(PageNo ?? 1, Math.Min(PageSize ?? PageRequest.DefaultSize, PageRequest.MaxSize));
+    /// <summary>The page asked for (validated): page 1 and <see cref="PageRequest.DefaultSize"/> items unless given.</summary>
+    public PageRequest Page() => new(PageNo ?? 1, PageSize ?? PageRequest.DefaultSize);
 }
 
 public sealed class PagedQueryValidator : AbstractValidator<PagedQuery>

@@ -38,7 +38,7 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     public async Task<UserAttributeDefinitionList> GetUserAttributeDefinitions([FromQuery] UserAttributeDefinitionQuery query,
         CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(query.PageNo, query.PageSize);
+        var page = query.Page();
         var (items, total) = await definitions.ListAsync(Tenant, query, page, cancellationToken);
         return new UserAttributeDefinitionList(items.Select(UserAttributeDefinitionResponse.From).ToList(), PageInfo.For(page, total));
     }
@@ -145,9 +145,9 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     [ProducesResponseType(typeof(UserAttributeList), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     public async Task<UserAttributeList> GetUserAttributesForUser([FromRoute(Name = "user_id")] string userId,
-        [FromQuery(Name = "page_size")] int? pageSize, [FromQuery(Name = "page_no")] int? pageNo, CancellationToken cancellationToken)
+        [FromQuery] UserAttributesQuery query, CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(pageNo, pageSize);
+        var page = query.Page();
         var (items, total) = await values.ListOfUserAsync(Tenant, userId, page, cancellationToken);
         return new UserAttributeList(items.Select(UserAttributeResponse.From).ToList(), PageInfo.For(page, total));
     }

@@ -125,11 +125,14 @@ internal sealed record UserAttributeDefinitionResponse
     };
 }
 
+/// <summary>getUserAttributesForUser's query: the page.</summary>
+internal sealed record UserAttributesQuery : PagedQuery;
+
 /// <summary>getUserAttributeDefinitions: <c>{items, page}</c>.</summary>
 internal sealed record UserAttributeDefinitionList(IReadOnlyList<UserAttributeDefinitionResponse> Items, PageInfo Page);
 
 /// <summary>The query of getUserAttributeDefinitions.</summary>
-internal sealed record UserAttributeDefinitionQuery
+internal sealed record UserAttributeDefinitionQuery : PagedQuery
 {
     /// <summary>Ids to leave out: comma-separated and/or repeated.</summary>
     [Microsoft.AspNetCore.Mvc.FromQuery(Name = "excluding_ids")]
@@ -159,12 +162,6 @@ internal sealed record UserAttributeDefinitionQuery
     /// <summary>Case-insensitive "contains" on the name.</summary>
     [Microsoft.AspNetCore.Mvc.FromQuery(Name = "name")]
     public string? Name { get; init; }
-
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_size")]
-    public int? PageSize { get; init; }
-
-    [Microsoft.AspNetCore.Mvc.FromQuery(Name = "page_no")]
-    public int? PageNo { get; init; }
 
     public IReadOnlyList<string> ExcludedIds() =>
         (ExcludingIds ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))

@@ -57,12 +57,16 @@ internal sealed class UpdateUserAttributeDefinitionValidator : AbstractValidator
     public UpdateUserAttributeDefinitionValidator() => Include(new DefinitionShapeValidator());
 }
 
+internal sealed class UserAttributesQueryValidator : AbstractValidator<UserAttributesQuery>
+{
+    public UserAttributesQueryValidator() => Include(new PagedQueryValidator());
+}
+
 internal sealed class UserAttributeDefinitionQueryValidator : AbstractValidator<UserAttributeDefinitionQuery>
 {
     public UserAttributeDefinitionQueryValidator()
     {
-        RuleFor(x => x.PageNo!.Value).InclusiveBetween(1, PageRequest.MaxPageNo).When(x => x.PageNo is not null);
-        RuleFor(x => x.PageSize!.Value).GreaterThanOrEqualTo(1).When(x => x.PageSize is not null);
+        Include(new PagedQueryValidator());
         RuleFor(x => x.Type!).Must(t => AttributeTypes.All.Contains(t))
             .WithMessage($"must be one of {string.Join(", ", AttributeTypes.All)}").When(x => x.Type is not null);
         RuleFor(x => x.Name!).MaximumLength(AttributeRules.MaxNameLength).When(x => x.Name is not null);

@@ -103,7 +103,7 @@ internal sealed class BulkJobsController(BulkJobService jobs) : PlatformControll
 
     private async Task<BulkActionPaginationSchema> ListAsync(string action, BulkJobListQuery query, CancellationToken cancellationToken)
     {
-        var page = PageRequest.From(query.PageNo, query.PageSize);
+        var page = query.Page();
         var (items, total) = await jobs.ListAsync(Tenant, query.ToQuery(action), page, cancellationToken);
         return new BulkActionPaginationSchema(items.Select(Model).ToList(), PageInfo.For(page, total));
     }

@@ -100,14 +100,8 @@ internal sealed record BulkImportUploadForm
 }
 
 /// <summary>The query of getBulkImportUsersList and getBulkExportUsersList.</summary>
-internal sealed record BulkJobListQuery
+internal sealed record BulkJobListQuery : PagedQuery
 {
-    [FromQuery(Name = "page_no")]
-    public int? PageNo { get; init; }
-
-    [FromQuery(Name = "page_size")]
-    public int? PageSize { get; init; }
-
     /// <summary>A job id, or a part of the file name (case ignored).</summary>
     [FromQuery(Name = "search")]
     public string? Search { get; init; }

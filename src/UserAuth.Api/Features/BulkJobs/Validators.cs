@@ -128,8 +128,7 @@ internal sealed class BulkJobListQueryValidator : AbstractValidator<BulkJobListQ
 {
     public BulkJobListQueryValidator()
     {
-        RuleFor(x => x.PageNo).InclusiveBetween(1, PageRequest.MaxPageNo).When(x => x.PageNo is not null);
-        RuleFor(x => x.PageSize).GreaterThanOrEqualTo(1).When(x => x.PageSize is not null);
+        Include(new PagedQueryValidator());
         RuleFor(x => x.Status)
             .Must(s => string.IsNullOrWhiteSpace(s) || JobStatus.All.Contains(s.Trim().ToLowerInvariant()))
             .WithMessage($"must be one of {string.Join(", ", JobStatus.All)}");
