@@ -16,6 +16,7 @@ public class CustomersServiceBenchmarks
 {
     private BenchHost host = null!;
     private UserService users = null!;
+    private Identifiers identifiers = null!;
     private Workload work = null!;
     private int counter;
 
@@ -24,6 +25,7 @@ public class CustomersServiceBenchmarks
     {
         host = await BenchHost.StartAsync();
         users = host.Services.GetRequiredService<UserService>();
+        identifiers = host.Services.GetRequiredService<Identifiers>();
         work = new Workload((await SeedDatabase.GetAsync()).Users);
 
         // Each query finds what it should (items + total), as over HTTP.
@@ -50,7 +52,7 @@ public class CustomersServiceBenchmarks
 
     private async Task<long> List(string? q, int pageNo = 1, int pageSize = 10)
     {
-        var (items, total) = await users.ListAsync(BenchHost.Tenant, q, PageRequest.From(pageNo, pageSize), CancellationToken.None);
+        var (items, total) = await users.ListAsync(BenchHost.Tenant, q, new PageRequest(pageNo, pageSize), CancellationToken.None);
         return items.Count + total;
     }
 
@@ -88,7 +90,7 @@ public class CustomersServiceBenchmarks
             FirstName = "Bench",
             LastName = "User",
             Gender = "male",
-        }, CancellationToken.None);
+        }.ToCommand(identifiers), CancellationToken.None);
         return user.Id;
     }
 
@@ -97,7 +99,7 @@ public class CustomersServiceBenchmarks
     {
         var n = Interlocked.Increment(ref counter);
         var user = await users.UpdateAsync(BenchHost.Tenant, work.UpdateUserId,
-            new UpdateUserRequestSchema { FirstName = $"Name{n}" }, CancellationToken.None);
+            new UpdateUserRequestSchema { FirstName = $"Name{n}" }.ToCommand(identifiers), CancellationToken.None);
         return user.Version;
     }
 }

@@ -97,9 +97,10 @@ internal static class SeedDatabase
         await using (var factory = new BenchFactory(BenchHost.Settings(path)))
         {
             var service = factory.Services.GetRequiredService<UserService>();
+            var identifiers = factory.Services.GetRequiredService<Identifiers>();
             foreach (var request in Requests(UserCount))
             {
-                var user = await service.CreateAsync(BenchHost.Tenant, request, CancellationToken.None);
+                var user = await service.CreateAsync(BenchHost.Tenant, request.ToCommand(identifiers), CancellationToken.None);
                 users.Add(new SeedUser(user.Id, user.Username, user.Emails[0].Email, user.PhoneNumbers[0].Phone,
                     user.FirstName!, user.LastName!));
             }

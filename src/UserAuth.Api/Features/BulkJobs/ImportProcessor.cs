@@ -27,8 +27,8 @@ namespace UserAuth.Api.Features.BulkJobs;
 /// </summary>
 internal sealed class ImportProcessor(
     IUserStore users,
-    UserService userService,
     IValidator<CreateUserRequestSchema> validator,
+    Identifiers identifiers,
     AttributeDefinitionService definitions,
     UserAttributeService attributes,
     BulkFiles files,
@@ -283,7 +283,7 @@ internal sealed class ImportProcessor(
             return new Checked(null, string.Join("; ", reasons));
         }
 
-        return new Checked(userService.NewUser(tenant, request, userId, now), null, values);
+        return new Checked(UserService.NewUser(tenant, request.ToCommand(identifiers), userId, now), null, values);
     }
 
     /// <summary>Checks a valid row against the rows before it (in file order) and records its identity keys.</summary>

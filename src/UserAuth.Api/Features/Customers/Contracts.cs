@@ -63,6 +63,14 @@ internal sealed record CreateUserRequestSchema : IProfileFields
 
     /// <summary>A JSON object (the later client declares it an object).</summary>
     public JsonElement? Meta { get; init; }
+
+    /// <summary>The command of a request <see cref="CreateUserRequestValidator"/> passed.</summary>
+    public CreateUser ToCommand(Identifiers identifiers) => new(
+        Username!.Trim(),
+        identifiers.ParsePhone(PhoneNumber) ?? throw new InvalidOperationException("createUser's phone_number is validated before it is mapped"),
+        Identifiers.NormalizeEmail(Email),
+        new ProfileValues(FirstName?.Trim(), LastName?.Trim(), Gender?.Trim(), ExternalId, RrId,
+            Meta is { ValueKind: not JsonValueKind.Null } meta ? meta.GetRawText() : "{}"));
 }
 
 /// <summary>UpdateUserRequestSchema: only sent fields change; sent lists replace the old ones.</summary>
@@ -83,6 +91,31 @@ internal sealed record UpdateUserRequestSchema : IProfileFields
     public List<UserEmails>? Emails { get; init; }
 
     public List<UserPhoneNumbers>? PhoneNumbers { get; init; }
+
+    /// <summary>The command of a request <see cref="UpdateUserRequestValidator"/> passed: a sent null meta is <c>{}</c>.</summary>
+    public UpdateUser ToCommand(Identifiers identifiers) => new(
+        new ProfileValues(FirstName?.Trim(), LastName?.Trim(), Gender?.Trim(), ExternalId, RrId,
+            Meta is { } meta ? meta.ValueKind == JsonValueKind.Null ? "{}" : meta.GetRawText() : null),
+        Emails?.Select(e => new UserEmail
+        {
+            Email = Identifiers.NormalizeEmail(e.Email)!,
+            Primary = e.Primary == true,
+            Verified = e.Verified ?? false,
+            Active = e.Active ?? true,
+        }).ToList(),
+        PhoneNumbers?.Select(p =>
+        {
+            var phone = identifiers.ParsePhone(p.Phone, p.CountryCode)
+                        ?? throw new InvalidOperationException("updateUser's phone_numbers are validated before they are mapped");
+            return new UserPhone
+            {
+                CountryCode = phone.CountryCode,
+                Phone = phone.NationalNumber,
+                Primary = p.Primary == true,
+                Verified = p.Verified ?? false,
+                Active = p.Active ?? true,
+            };
+        }).ToList());
 }
 
 internal sealed record UserEmails

@@ -6,7 +6,7 @@ using UserAuth.Api.Features.Auth;
 namespace UserAuth.Api.Features.Customers;
 
 [Tags("Customers")]
-internal sealed class CustomersController(UserService users) : PlatformController
+internal sealed class CustomersController(UserService users, Identifiers identifiers) : PlatformController
 {
     /// <summary>createUser: create a customer (username and phone_number required).</summary>
     [HttpPost("customers")]
@@ -15,7 +15,7 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status409Conflict)]
     public async Task<CreateUserResponseSchema> CreateUser([FromBody] CreateUserRequestSchema body, CancellationToken cancellationToken)
     {
-        var user = await users.CreateAsync(Tenant, body, cancellationToken);
+        var user = await users.CreateAsync(Tenant, body.ToCommand(identifiers), cancellationToken);
         ETags.Set(Response, user.Version);
         return new CreateUserResponseSchema(UserSchema.From(user));
     }
@@ -35,7 +35,7 @@ internal sealed class CustomersController(UserService users) : PlatformControlle
         [FromBody] UpdateUserRequestSchema body, [FromHeader(Name = IfMatch.HeaderName)] string? ifMatch,
         CancellationToken cancellationToken)
     {
-        var user = await users.UpdateAsync(Tenant, userId, body, IfMatch.Parse(ifMatch), cancellationToken);
+        var user = await users.UpdateAsync(Tenant, userId, body.ToCommand(identifiers), IfMatch.Parse(ifMatch), cancellationToken);
         ETags.Set(Response, user.Version);
         return new CreateUserResponseSchema(UserSchema.From(user));
     }

@@ -9,9 +9,9 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
 {
     private const int MaxWriteAttempts = 8;
 
-    public async Task<User> CreateAsync(Tenant tenant, CreateUserRequestSchema request, CancellationToken cancellationToken)
+    public async Task<User> CreateAsync(Tenant tenant, CreateUser command, CancellationToken cancellationToken)
     {
-        var user = NewUser(tenant, request, Ids.New(), clock.UtcNowMs());
+        var user = NewUser(tenant, command, Ids.New(), clock.UtcNowMs());
         await EnsureKeysFreeAsync(tenant, user, ConflictFields.Create, cancellationToken);
         try
         {
@@ -27,27 +27,26 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
     }
 
     /// <summary>
-    /// The user a valid createUser request makes (<see cref="CreateUserRequestValidator"/> has passed), not yet
-    /// stored: one place for what a new user holds, shared by createUser and bulk import.
+    /// The user a createUser command makes, not yet stored: one place for what a new user holds, shared by createUser
+    /// and bulk import.
     /// </summary>
-    public User NewUser(Tenant tenant, CreateUserRequestSchema request, string id, DateTime now)
+    public static User NewUser(Tenant tenant, CreateUser command, string id, DateTime now)
     {
-        var phone = identifiers.ParsePhone(request.PhoneNumber)
-                    ?? throw new ValidationFailedException("phone_number", "is not a valid phone number");
+        var profile = command.Profile;
         var user = new User
         {
             Id = id,
             CompanyId = tenant.CompanyId,
             ApplicationId = tenant.ApplicationId,
-            Username = request.Username!.Trim(),
-            FirstName = request.FirstName?.Trim(),
-            LastName = request.LastName?.Trim(),
-            Gender = request.Gender?.Trim(),
-            ExternalId = request.ExternalId,
-            RrId = request.RrId,
-            Meta = request.Meta is { ValueKind: not JsonValueKind.Null } meta ? meta.GetRawText() : "{}",
-            PhoneNumbers = [new UserPhone { CountryCode = phone.CountryCode, Phone = phone.NationalNumber, Primary = true }],
-            Emails = Identifiers.NormalizeEmail(request.Email) is { } email ? [new UserEmail { Email = email, Primary = true }] : [],
+            Username = command.Username,
+            FirstName = profile.FirstName,
+            LastName = profile.LastName,
+            Gender = profile.Gender,
+            ExternalId = profile.ExternalId,
+            RrId = profile.RrId,
+            Meta = profile.Meta ?? "{}",
+            PhoneNumbers = [new UserPhone { CountryCode = command.Phone.CountryCode, Phone = command.Phone.NationalNumber, Primary = true }],
+            Emails = command.Email is { } email ? [new UserEmail { Email = email, Primary = true }] : [],
             CreatedAt = now,
             UpdatedAt = now,
             Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = now }],
@@ -56,11 +55,11 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
         return user;
     }
 
-    public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUserRequestSchema request, CancellationToken cancellationToken) =>
-        UpdateAsync(tenant, userId, request, null, cancellationToken);
+    public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUser command, CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, userId, command, null, cancellationToken);
 
     /// <summary>updateUser; with <paramref name="ifMatch"/>, only while the user's version is one the caller read (else 412).</summary>
-    public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUserRequestSchema request, IfMatch? ifMatch,
+    public Task<User> UpdateAsync(Tenant tenant, string userId, UpdateUser command, IfMatch? ifMatch,
         CancellationToken cancellationToken) =>
         MutateAsync(tenant, userId.ToLowerInvariant(), null, user =>
         {
@@ -71,61 +70,21 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             }
 
             var before = Profile.Of(user);
-            if (request.FirstName is not null)
+            var profile = command.Profile;
+            user.FirstName = profile.FirstName ?? user.FirstName;
+            user.LastName = profile.LastName ?? user.LastName;
+            user.Gender = profile.Gender ?? user.Gender;
+            user.ExternalId = profile.ExternalId ?? user.ExternalId;
+            user.RrId = profile.RrId ?? user.RrId;
+            user.Meta = profile.Meta ?? user.Meta;
+            if (command.Emails is not null)
             {
-                user.FirstName = request.FirstName.Trim();
+                user.Emails = [.. command.Emails];
             }
 
-            if (request.LastName is not null)
+            if (command.PhoneNumbers is not null)
             {
-                user.LastName = request.LastName.Trim();
-            }
-
-            if (request.Gender is not null)
-            {
-                user.Gender = request.Gender.Trim();
-            }
-
-            if (request.ExternalId is not null)
-            {
-                user.ExternalId = request.ExternalId;
-            }
-
-            if (request.RrId is not null)
-            {
-                user.RrId = request.RrId;
-            }
-
-            if (request.Meta is { } meta)
-            {
-                user.Meta = meta.ValueKind == JsonValueKind.Null ? "{}" : meta.GetRawText();
-            }
-
-            if (request.Emails is not null)
-            {
-                user.Emails = request.Emails.Select(e => new UserEmail
-                {
-                    Email = Identifiers.NormalizeEmail(e.Email)!,
-                    Primary = e.Primary == true,
-                    Verified = e.Verified ?? false,
-                    Active = e.Active ?? true,
-                }).ToList();
-            }
-
-            if (request.PhoneNumbers is not null)
-            {
-                user.PhoneNumbers = request.PhoneNumbers.Select(p =>
-                {
-                    var phone = identifiers.ParsePhone(p.Phone, p.CountryCode)!;
-                    return new UserPhone
-                    {
-                        CountryCode = phone.CountryCode,
-                        Phone = phone.NationalNumber,
-                        Primary = p.Primary == true,
-                        Verified = p.Verified ?? false,
-                        Active = p.Active ?? true,
-                    };
-                }).ToList();
+                user.PhoneNumbers = [.. command.PhoneNumbers];
             }
 
             // No write (and no new version) when nothing changes.
