@@ -11,8 +11,7 @@ internal static class OptionsExtensions
 {
     /// <summary>
     /// Registers <typeparamref name="T"/> (<paramref name="configure"/> binds and validates it; ValidateOnStart) and
-    /// returns its validated value now, for the registrations that depend on it. Later registrations read it with
-    /// <see cref="ValidatedOptions{T}"/>.
+    /// returns its validated value now (<see cref="ValidatedOptions{T}"/>), for the registrations that depend on it.
     /// </summary>
     public static T AddValidatedOptions<T>(this WebApplicationBuilder builder, Action<OptionsBuilder<T>> configure)
         where T : class
@@ -20,6 +19,20 @@ internal static class OptionsExtensions
         var options = builder.Services.AddOptions<T>();
         configure(options);
         options.ValidateOnStart();
+        return builder.ValidatedOptions(configure);
+    }
+
+    /// <summary>
+    /// The value of <typeparamref name="T"/> as <paramref name="configure"/> binds and validates it, read once per
+    /// builder (throws the options' own validation failure).
+    /// </summary>
+    public static T ValidatedOptions<T>(this WebApplicationBuilder builder, Action<OptionsBuilder<T>> configure)
+        where T : class
+    {
+        if (builder.Host.Properties.TryGetValue(typeof(T), out var read))
+        {
+            return (T)read;
+        }
 
         var now = new ServiceCollection()
             .AddSingleton<IConfiguration>(builder.Configuration)
@@ -30,11 +43,4 @@ internal static class OptionsExtensions
         builder.Host.Properties[typeof(T)] = value;
         return value;
     }
-
-    /// <summary>The value <see cref="AddValidatedOptions{T}"/> registered, for a registration made after it.</summary>
-    public static T ValidatedOptions<T>(this WebApplicationBuilder builder)
-        where T : class =>
-        builder.Host.Properties.TryGetValue(typeof(T), out var value)
-            ? (T)value
-            : throw new InvalidOperationException($"{typeof(T).Name} is read before it is registered (see Program.cs for the order).");
 }

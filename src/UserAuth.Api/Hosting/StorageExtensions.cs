@@ -10,24 +10,11 @@ internal static class StorageExtensions
 {
     public static WebApplicationBuilder AddUserAuthStorage(this WebApplicationBuilder builder)
     {
-        // The provider decides which adapters are registered: read at registration, through the validated options.
-        StorageOptions storage;
-        try
-        {
-            storage = builder.AddValidatedOptions<StorageOptions>(o => o
-                .BindConfiguration(StorageOptions.Section)
-                .ValidateDataAnnotations()
-                .Validate(s => Enum.IsDefined(s.Provider), UnknownProvider)
-                .Validate(s => s.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(s.MongoDb.ConnectionString),
-                    "Storage:MongoDb:ConnectionString is required when Storage:Provider is MongoDb.")
-                .Validate(s => s.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(s.MongoDb.Database),
-                    "Storage:MongoDb:Database is required when Storage:Provider is MongoDb."));
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder's own message names the setting and the value ("... 'Oracle' at 'Storage:Provider' ...").
-            throw new StoreUnavailableException($"{e.Message} {UnknownProvider}", e);
-        }
+        var options = builder.Services.AddOptions<StorageOptions>();
+        Bind(options);
+        options.ValidateOnStart();
+        // The provider decides which adapters are registered: read at registration, through the same validated options.
+        var storage = StorageOf(builder);
 
         builder.Services.AddSingleton<HealthRecord>();
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>(StoreHealthCheck.Name, tags: ["ready"],
@@ -76,7 +63,30 @@ internal static class StorageExtensions
 
     private const string UnknownProvider = "Storage:Provider is 'Sqlite' (default) or 'MongoDb'.";
 
-    private static StorageProvider ProviderOf(WebApplicationBuilder builder) => builder.ValidatedOptions<StorageOptions>().Provider;
+    private static void Bind(OptionsBuilder<StorageOptions> options) => options
+        .BindConfiguration(StorageOptions.Section)
+        .ValidateDataAnnotations()
+        .Validate(s => Enum.IsDefined(s.Provider), UnknownProvider)
+        .Validate(s => s.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(s.MongoDb.ConnectionString),
+            "Storage:MongoDb:ConnectionString is required when Storage:Provider is MongoDb.")
+        .Validate(s => s.Provider != StorageProvider.MongoDb || !string.IsNullOrWhiteSpace(s.MongoDb.Database),
+            "Storage:MongoDb:Database is required when Storage:Provider is MongoDb.");
+
+    /// <summary>The validated storage settings, for the registrations that depend on them.</summary>
+    private static StorageOptions StorageOf(WebApplicationBuilder builder)
+    {
+        try
+        {
+            return builder.ValidatedOptions<StorageOptions>(Bind);
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder's own message names the setting and the value ("... 'Oracle' at 'Storage:Provider' ...").
+            throw new StoreUnavailableException($"{e.Message} {UnknownProvider}", e);
+        }
+    }
+
+    private static StorageProvider ProviderOf(WebApplicationBuilder builder) => StorageOf(builder).Provider;
 
     public static WebApplication MapUserAuthHealth(this WebApplication app)
     {
