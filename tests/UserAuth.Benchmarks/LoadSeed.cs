@@ -214,7 +214,6 @@ internal static class LoadSeed
             UpdatedAt = createdAt,
             Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = createdAt }],
         };
-        user.RefreshDerived();
         return user;
     }
 

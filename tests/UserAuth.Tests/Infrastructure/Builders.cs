@@ -59,7 +59,6 @@ public static class Build
             UpdatedAt = created,
             Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = created }],
         };
-        user.RefreshDerived();
         return user;
     }
 

@@ -146,10 +146,7 @@ internal sealed class ExportProcessor(
             return true;
         }
 
-        return user.IdentityKeys.Any(search.Keys.Contains) ||
-               (search.Prefix is { } p && (user.UsernameLc.StartsWith(p, StringComparison.Ordinal) ||
-                                           user.FirstNameLc?.StartsWith(p, StringComparison.Ordinal) == true ||
-                                           user.LastNameLc?.StartsWith(p, StringComparison.Ordinal) == true));
+        return search.Matches(user);
     }
 
     /// <summary>

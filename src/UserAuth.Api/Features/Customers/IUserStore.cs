@@ -9,6 +9,16 @@ internal sealed record CustomerFilter(IReadOnlyList<string> Keys, string? Prefix
 
     public bool IsEmpty => Keys.Count == 0 && Prefix is null;
 
+    /// <summary>The form of a username or name a <see cref="Prefix"/> is matched against (what the stores index).</summary>
+    public static string? SearchKey(string? name) => name?.Trim().ToLowerInvariant();
+
+    /// <summary>Whether the user holds one of the keys or has a username or name starting with the prefix.</summary>
+    public bool Matches(User user) =>
+        user.IdentityKeys.Any(Keys.Contains) ||
+        (Prefix is { } prefix && (SearchKey(user.Username)!.StartsWith(prefix, StringComparison.Ordinal) ||
+                                  SearchKey(user.FirstName)?.StartsWith(prefix, StringComparison.Ordinal) == true ||
+                                  SearchKey(user.LastName)?.StartsWith(prefix, StringComparison.Ordinal) == true));
+
     /// <summary>
     /// A prefix matching more users than this is "broad": its page is read along the listing index (newest first,
     /// stopping at the page) and its total is counted only up to this many, flagged as a lower bound.

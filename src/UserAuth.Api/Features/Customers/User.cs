@@ -53,14 +53,11 @@ internal sealed class User
     /// <summary>End of the restore window of a deleted user; then the personal data is erased.</summary>
     public DateTime? DeleteOn { get; set; }
 
-    /// <summary>Username, emails and phones this user holds (<see cref="IdentityKeys"/>); empty once released.</summary>
-    public List<string> IdentityKeys { get; set; } = [];
-
-    public string UsernameLc { get; set; } = "";
-
-    public string? FirstNameLc { get; set; }
-
-    public string? LastNameLc { get; set; }
+    /// <summary>
+    /// The username, emails and phones this user holds (<see cref="Customers.IdentityKeys"/>), derived from them and the
+    /// state: none once released (archived, erased).
+    /// </summary>
+    public IReadOnlyList<string> IdentityKeys => HoldsIdentifiers ? Customers.IdentityKeys.Of(this) : [];
 
     /// <summary>Incremented by every change; writes are conditional on it.</summary>
     public int Version { get; set; }
@@ -77,15 +74,6 @@ internal sealed class User
     public DateTime UpdatedAt { get; set; }
 
     public List<TimelineEvent> Timeline { get; set; } = [];
-
-    /// <summary>Recomputes the derived search fields and, for a user who holds identifiers, the identity keys.</summary>
-    public void RefreshDerived()
-    {
-        UsernameLc = Username.ToLowerInvariant();
-        FirstNameLc = FirstName?.Trim().ToLowerInvariant();
-        LastNameLc = LastName?.Trim().ToLowerInvariant();
-        IdentityKeys = HoldsIdentifiers ? Customers.IdentityKeys.Of(this) : [];
-    }
 
     /// <summary>Live and not blocked: the only users who can have sessions.</summary>
     public bool CanHaveSessions() => State == UserState.Live && Active;

@@ -51,7 +51,6 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             UpdatedAt = now,
             Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = now }],
         };
-        user.RefreshDerived();
         return user;
     }
 
@@ -139,7 +138,6 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
 
             user.Version = expected + 1;
             user.UpdatedAt = clock.UtcNowMs();
-            user.RefreshDerived();
             if (user.IdentityKeys.Any(k => !oldKeys.Contains(k)))
             {
                 await EnsureKeysFreeAsync(tenant, user, ConflictFields.Update, cancellationToken);

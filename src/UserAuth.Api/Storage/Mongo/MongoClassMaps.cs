@@ -30,6 +30,8 @@ internal static class MongoClassMaps
                 map.MapMember(u => u.Version).SetElementName("__v");
                 map.MapMember(u => u.Meta).SetSerializer(JsonTextSerializer.Instance);
             });
+            BsonSerializer.RegisterSerializer(new MongoUserSerializer(
+                new BsonClassMapSerializer<User>(BsonClassMap.LookupClassMap(typeof(User)))));
             BsonClassMap.RegisterClassMap<UserPhone>(map =>
             {
                 map.AutoMap();
@@ -80,4 +82,50 @@ internal sealed class JsonTextSerializer : SerializerBase<string?>
         var bson = BsonValueSerializer.Instance.Deserialize(context);
         return bson.IsBsonNull ? null : bson.ToJson(new JsonWriterSettings { OutputMode = JsonOutputMode.RelaxedExtendedJson });
     }
+}
+
+/// <summary>
+/// A user as the users collection holds it: the class map's fields plus what only this store needs, derived here from
+/// the user's values: the lower-case username and names the prefix indexes cover, and the identity keys the unique
+/// index holds. Reading ignores those (the class map ignores extra elements).
+/// </summary>
+internal sealed class MongoUserSerializer(BsonClassMapSerializer<User> map) : SerializerBase<User>, IBsonDocumentSerializer, IBsonIdProvider
+{
+    public const string UsernameKey = "username_lc";
+    public const string FirstNameKey = "first_name_lc";
+    public const string LastNameKey = "last_name_lc";
+    public const string IdentityKeysField = "identity_keys";
+
+    public override void Serialize(BsonSerializationContext context, BsonSerializationArgs args, User value)
+    {
+        var document = new BsonDocument();
+        using (var writer = new BsonDocumentWriter(document))
+        {
+            map.Serialize(BsonSerializationContext.CreateRoot(writer), args, value);
+        }
+
+        document[UsernameKey] = CustomerFilter.SearchKey(value.Username);
+        if (CustomerFilter.SearchKey(value.FirstName) is { } first)
+        {
+            document[FirstNameKey] = first;
+        }
+
+        if (CustomerFilter.SearchKey(value.LastName) is { } last)
+        {
+            document[LastNameKey] = last;
+        }
+
+        document[IdentityKeysField] = new BsonArray(value.IdentityKeys);
+        BsonDocumentSerializer.Instance.Serialize(context, document);
+    }
+
+    public override User Deserialize(BsonDeserializationContext context, BsonDeserializationArgs args) => map.Deserialize(context, args);
+
+    public bool TryGetMemberSerializationInfo(string memberName, out BsonSerializationInfo serializationInfo) =>
+        map.TryGetMemberSerializationInfo(memberName, out serializationInfo);
+
+    public bool GetDocumentId(object document, out object id, out Type idNominalType, out IIdGenerator idGenerator) =>
+        map.GetDocumentId(document, out id, out idNominalType, out idGenerator);
+
+    public void SetDocumentId(object document, object id) => map.SetDocumentId(document, id);
 }

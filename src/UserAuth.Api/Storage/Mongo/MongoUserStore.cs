@@ -143,7 +143,8 @@ internal sealed partial class MongoUserStore : IUserStore, IStoreInitializer
             var prefix = new BsonRegularExpression("^" + Regex.Escape(filter.Prefix));
             var arms = new[]
             {
-                Filter.Regex(u => u.UsernameLc, prefix), Filter.Regex(u => u.FirstNameLc, prefix), Filter.Regex(u => u.LastNameLc, prefix),
+                Filter.Regex(MongoUserSerializer.UsernameKey, prefix), Filter.Regex(MongoUserSerializer.FirstNameKey, prefix),
+                Filter.Regex(MongoUserSerializer.LastNameKey, prefix),
             };
             any.AddRange(arms);
             // Each arm is counted on its own prefix index, only up to the limit.

@@ -569,9 +569,9 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         command.Parameters.AddWithValue("$state", user.State.ToString().ToLowerInvariant());
         command.Parameters.AddWithValue("$listed", user.State is UserState.Live or UserState.Deleted ? 1 : 0);
         command.Parameters.AddWithValue("$created", UtcDateTimeConverter.ToWire(user.CreatedAt));
-        command.Parameters.AddWithValue("$username", user.UsernameLc);
-        command.Parameters.AddWithValue("$first", (object?)user.FirstNameLc ?? DBNull.Value);
-        command.Parameters.AddWithValue("$last", (object?)user.LastNameLc ?? DBNull.Value);
+        command.Parameters.AddWithValue("$username", CustomerFilter.SearchKey(user.Username));
+        command.Parameters.AddWithValue("$first", (object?)CustomerFilter.SearchKey(user.FirstName) ?? DBNull.Value);
+        command.Parameters.AddWithValue("$last", (object?)CustomerFilter.SearchKey(user.LastName) ?? DBNull.Value);
         command.Parameters.AddWithValue("$delete_on",
             user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : DBNull.Value);
         command.Parameters.AddWithValue("$version", user.Version);
