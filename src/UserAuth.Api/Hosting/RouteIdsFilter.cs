@@ -3,9 +3,11 @@ using UserAuth.Api.Common;
 
 namespace UserAuth.Api.Hosting;
 
-/// <summary>Rejects a malformed id in the path (company, application, user) with a 400 before the action runs.</summary>
+/// <summary>Rejects a malformed id in the path (company, application, user, job, report) with a 400 before the action runs.</summary>
 internal sealed class RouteIdsFilter : IActionFilter
 {
+    private static readonly string[] ObjectIdParameters = ["user_id", "job_id", "report_id"];
+
     public void OnActionExecuting(ActionExecutingContext context)
     {
         var errors = new List<FieldError>();
@@ -21,9 +23,12 @@ internal sealed class RouteIdsFilter : IActionFilter
             errors.Add(new FieldError("application_id", "must be a 24-hex-digit id"));
         }
 
-        if (context.RouteData.Values.TryGetValue("user_id", out var user) && !Ids.IsValid(user as string))
+        foreach (var name in ObjectIdParameters)
         {
-            errors.Add(new FieldError("user_id", "must be a 24-hex-digit id"));
+            if (context.RouteData.Values.TryGetValue(name, out var id) && !Ids.IsValid(id as string))
+            {
+                errors.Add(new FieldError(name, "must be a 24-hex-digit id"));
+            }
         }
 
         if (errors.Count > 0)

@@ -28,7 +28,7 @@ internal sealed class ErrorReportsController(IErrorReportStore reports) : Platfo
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
     public async Task GetReport([FromRoute(Name = "report_id")] string reportId, CancellationToken cancellationToken)
     {
-        var id = Ids.Require(reportId, "report_id");
+        var id = reportId.ToLowerInvariant();
         var first = await reports.ReadAsync(Tenant, id, 0, 1000, cancellationToken);
         if (first.Count == 0)
         {

@@ -179,10 +179,6 @@ internal sealed class UserAttributeService(
         {
             among = await UsersByIdentifierAsync(tenant, request.Email, request.Phone, cancellationToken);
         }
-        else if (compiled.Conditions.Count == 0)
-        {
-            throw new ValidationFailedException("query.conditions", "give at least one condition, or an email or phone");
-        }
 
         var page = new PageRequest(request.Page!.Value, request.Limit!.Value);
         IReadOnlyList<string> ids;
@@ -236,14 +232,12 @@ internal sealed class UserAttributeService(
         var keys = new List<string>();
         if (!string.IsNullOrWhiteSpace(email))
         {
-            keys.Add(IdentityKeys.Email(Identifiers.NormalizeEmail(email)
-                                        ?? throw new ValidationFailedException("query.email", "is not an email address")));
+            keys.Add(IdentityKeys.Email(Identifiers.NormalizeEmail(email)!));
         }
 
         if (!string.IsNullOrWhiteSpace(phone))
         {
-            keys.Add(IdentityKeys.Phone(identifiers.ParsePhone(phone)?.E164
-                                        ?? throw new ValidationFailedException("query.phone", "is not a phone number")));
+            keys.Add(IdentityKeys.Phone(identifiers.ParsePhone(phone)!.E164));
         }
 
         var holders = await users.FindByKeysAsync(tenant, keys, 10, cancellationToken);

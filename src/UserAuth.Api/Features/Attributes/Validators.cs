@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FluentValidation;
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
 
 namespace UserAuth.Api.Features.Attributes;
 
@@ -117,24 +118,31 @@ internal sealed class DeleteBulkUserAttributeValidator : AbstractValidator<Delet
 
 internal sealed class UserAttributeFilterValidator : AbstractValidator<UserAttributeFilter>
 {
-    public UserAttributeFilterValidator()
+    public UserAttributeFilterValidator(Identifiers identifiers)
     {
         RuleFor(x => x.Query).NotNull().WithMessage("is required");
-        RuleFor(x => x.Query!).SetValidator(new UserAttributeFilterQueryValidator()).When(x => x.Query is not null);
+        RuleFor(x => x.Query!).SetValidator(new UserAttributeFilterQueryValidator(identifiers)).When(x => x.Query is not null);
     }
 }
 
 internal sealed class UserAttributeFilterQueryValidator : AbstractValidator<UserAttributeFilterQuery>
 {
-    public UserAttributeFilterQueryValidator()
+    public UserAttributeFilterQueryValidator(Identifiers identifiers)
     {
         RuleFor(x => x.Type).Must(t => t is "and" or "or").WithMessage("must be and or or");
         RuleFor(x => x.Limit).Cascade(CascadeMode.Stop).NotNull().WithMessage("is required")
             .InclusiveBetween(1, PageRequest.MaxSize).WithMessage($"must be between 1 and {PageRequest.MaxSize}");
         RuleFor(x => x.Page).Cascade(CascadeMode.Stop).NotNull().WithMessage("is required")
             .InclusiveBetween(1, PageRequest.MaxPageNo).WithMessage($"must be between 1 and {PageRequest.MaxPageNo}");
-        RuleFor(x => x.Email!).MaximumLength(254).When(x => x.Email is not null);
-        RuleFor(x => x.Phone!).MaximumLength(32).When(x => x.Phone is not null);
+        RuleFor(x => x.Email!).Cascade(CascadeMode.Stop).MaximumLength(254)
+            .Must(e => Identifiers.NormalizeEmail(e) is not null).WithMessage("is not an email address")
+            .When(x => !string.IsNullOrWhiteSpace(x.Email));
+        RuleFor(x => x.Phone!).Cascade(CascadeMode.Stop).MaximumLength(32)
+            .Must(p => identifiers.ParsePhone(p) is not null).WithMessage("is not a phone number")
+            .When(x => !string.IsNullOrWhiteSpace(x.Phone));
+        RuleFor(x => x.Conditions)
+            .Must((q, c) => c is null || c.Count > 0 || !string.IsNullOrWhiteSpace(q.Email) || !string.IsNullOrWhiteSpace(q.Phone))
+            .WithMessage("give at least one condition, or an email or phone");
         RuleFor(x => x.DefinitionIds!).Must(a => a.Count <= AttributeRules.MaxValues && a.All(Ids.IsValid))
             .WithMessage($"must be at most {AttributeRules.MaxValues} 24-hex-digit ids").When(x => x.DefinitionIds is not null);
         RuleFor(x => x.Conditions).Cascade(CascadeMode.Stop).NotNull().WithMessage("is required")

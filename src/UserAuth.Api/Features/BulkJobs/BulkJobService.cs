@@ -103,8 +103,7 @@ internal sealed class BulkJobService(
 
     public async Task<BulkJob> GetAsync(Tenant tenant, string jobId, CancellationToken cancellationToken)
     {
-        var id = Ids.Require(jobId, "job_id");
-        return await store.FindAsync(tenant, id, cancellationToken) ?? throw JobNotFound();
+        return await store.FindAsync(tenant, jobId.ToLowerInvariant(), cancellationToken) ?? throw JobNotFound();
     }
 
     public Task<(IReadOnlyList<BulkJob> Items, long Total)> ListAsync(Tenant tenant, BulkJobQuery query, PageRequest page,
