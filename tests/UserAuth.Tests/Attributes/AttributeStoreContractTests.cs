@@ -202,6 +202,8 @@ public abstract class AttributeStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteAttributeStoreContractTests(SqliteStoreFixture fixture) : AttributeStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoAttributeStoreContractTests(MongoStoreFixture fixture) : AttributeStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

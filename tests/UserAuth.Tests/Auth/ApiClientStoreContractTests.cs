@@ -188,6 +188,8 @@ public abstract class ApiClientStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteApiClientStoreContractTests(SqliteStoreFixture fixture) : ApiClientStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoApiClientStoreContractTests(MongoStoreFixture fixture) : ApiClientStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

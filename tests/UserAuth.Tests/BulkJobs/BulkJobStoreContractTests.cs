@@ -209,6 +209,8 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteBulkJobStoreContractTests(SqliteStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoBulkJobStoreContractTests(MongoStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

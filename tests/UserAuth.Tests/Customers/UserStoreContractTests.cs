@@ -242,8 +242,10 @@ public abstract class UserStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteUserStoreContractTests(SqliteStoreFixture fixture) : UserStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoUserStoreContractTests(MongoStoreFixture fixture) : UserStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;
 
 /// <summary>The MongoDB adapter reads the taken key from the server's duplicate key error (no second query).</summary>

@@ -141,6 +141,8 @@ public abstract class UserGroupStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteUserGroupStoreContractTests(SqliteStoreFixture fixture) : UserGroupStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoUserGroupStoreContractTests(MongoStoreFixture fixture) : UserGroupStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

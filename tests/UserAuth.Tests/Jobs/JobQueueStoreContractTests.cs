@@ -149,6 +149,8 @@ public abstract class JobStoresContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteJobStoresContractTests(SqliteStoreFixture fixture) : JobStoresContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoJobStoresContractTests(MongoStoreFixture fixture) : JobStoresContractTests(fixture), IClassFixture<MongoStoreFixture>;

@@ -166,6 +166,8 @@ public abstract class PlatformConfigStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqlitePlatformConfigStoreContractTests(SqliteStoreFixture fixture) : PlatformConfigStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoPlatformConfigStoreContractTests(MongoStoreFixture fixture) : PlatformConfigStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

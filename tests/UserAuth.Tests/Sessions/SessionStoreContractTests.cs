@@ -277,6 +277,8 @@ public abstract class SessionStoreContractTests(ApiFixture fixture)
     }
 }
 
+[Collection(SqliteCollection.Name)]
 public sealed class SqliteSessionStoreContractTests(SqliteStoreFixture fixture) : SessionStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
+[Collection(MongoCollection.Name)]
 public sealed class MongoSessionStoreContractTests(MongoStoreFixture fixture) : SessionStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;

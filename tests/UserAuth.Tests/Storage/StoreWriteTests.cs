@@ -85,6 +85,7 @@ public sealed class SqliteWriterTests(SqliteApiFixture fixture)
 }
 
 /// <summary>The MongoDB adapter's per-application counter converges after it drifted (no transactions there).</summary>
+[Collection(MongoCollection.Name)]
 public sealed class MongoUserCountTests(MongoStoreFixture fixture) : IClassFixture<MongoStoreFixture>
 {
     [Fact]
