@@ -1,4 +1,5 @@
 using UserAuth.Api.Features.Attributes;
+using UserAuth.Api.Features.Audit;
 using UserAuth.Api.Features.Auth;
 using UserAuth.Api.Features.BulkJobs;
 using UserAuth.Api.Features.Customers;
@@ -27,7 +28,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthGroups()
     .AddUserAuthAttributes()
     .AddUserAuthBulkJobs()
-    .AddUserAuthIdempotency();
+    .AddUserAuthIdempotency()
+    .AddUserAuthAudit();
 
 var app = builder.Build();
 

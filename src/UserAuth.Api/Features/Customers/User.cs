@@ -73,6 +73,10 @@ internal sealed class User
 
     public DateTime UpdatedAt { get; set; }
 
+    /// <summary>
+    /// Timeline events that versions before the audit store kept inside the user document. Read (merged with the audit
+    /// store's events by <see cref="Audit.AuditService.TimelineAsync"/>) and cleared on erasure; nothing adds to it.
+    /// </summary>
     public List<TimelineEvent> Timeline { get; set; } = [];
 
     /// <summary>Live and not blocked: the only users who can have sessions.</summary>

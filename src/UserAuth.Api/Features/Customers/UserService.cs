@@ -49,7 +49,6 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
             Emails = command.Email is { } email ? [new UserEmail { Email = email, Primary = true }] : [],
             CreatedAt = now,
             UpdatedAt = now,
-            Timeline = [new TimelineEvent { Type = "created", Title = "Account created", Date = now }],
         };
         return user;
     }

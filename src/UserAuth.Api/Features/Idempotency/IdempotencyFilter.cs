@@ -1,4 +1,3 @@
-using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -35,19 +34,8 @@ internal sealed partial class IdempotencyFilter(
     /// <summary>The answer headers kept with the body; others (Date, request ids) belong to each answer.</summary>
     private static readonly string[] KeptHeaders = ["Content-Type", "Location", "ETag", "Set-Cookie", "Last-Modified"];
 
-    /// <summary>
-    /// True for the actions that take the header: the writes of the platform API (POST, PUT, PATCH, DELETE under the
-    /// <c>user:write</c> scope). POSTs that change nothing (filterUsersByAttributes, verifyUserSession) need only
-    /// <c>user:read</c> and take no key.
-    /// </summary>
-    public static bool Applies(string? httpMethod, ControllerActionDescriptor? action) =>
-        httpMethod is not null &&
-        (HttpMethods.IsPost(httpMethod) || HttpMethods.IsPut(httpMethod) || HttpMethods.IsPatch(httpMethod) ||
-         HttpMethods.IsDelete(httpMethod)) &&
-        action is not null &&
-        action.ControllerTypeInfo.IsSubclassOf(typeof(PlatformController)) &&
-        action.MethodInfo.GetCustomAttributes<Microsoft.AspNetCore.Authorization.AuthorizeAttribute>(inherit: true)
-            .Any(a => a.Policy == Scopes.Write);
+    /// <summary>True for the actions that take the header: the writes of the platform API (<see cref="WriteActions"/>).</summary>
+    public static bool Applies(string? httpMethod, ControllerActionDescriptor? action) => WriteActions.IsWrite(httpMethod, action);
 
     public async Task OnResourceExecutionAsync(ResourceExecutingContext context, ResourceExecutionDelegate next)
     {

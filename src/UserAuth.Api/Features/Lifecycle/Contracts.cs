@@ -71,7 +71,7 @@ internal sealed record TimelineItem(string Date, string Title, string Type, bool
 internal sealed record UserTimelineSchema(string? DeleteOn, IReadOnlyList<TimelineItem> Timeline)
 {
     /// <summary><c>delete_on</c> only while the user is deleted and restorable; events oldest first.</summary>
-    public static UserTimelineSchema From(User user) => new(
+    public static UserTimelineSchema From(User user, IReadOnlyList<TimelineEvent> events) => new(
         user.State == UserState.Deleted && user.DeleteOn is { } on ? UtcDateTimeConverter.ToWire(on) : null,
-        user.Timeline.OrderBy(e => e.Date).Select(TimelineItem.From).ToList());
+        events.OrderBy(e => e.Date).Select(TimelineItem.From).ToList());
 }

@@ -10,7 +10,7 @@ namespace UserAuth.Api.Features.Lifecycle;
 /// restored in the meantime is left alone.
 /// </summary>
 internal sealed class ErasureService(IUserStore store, UserService users, TimeProvider clock, IOptions<ErasureOptions> options,
-    ServiceMetrics metrics, ILogger<ErasureService> logger)
+    ServiceMetrics metrics, Audit.AuditService audit, ILogger<ErasureService> logger)
 {
     public async Task<int> EraseDueAsync(CancellationToken cancellationToken)
     {
@@ -24,17 +24,28 @@ internal sealed class ErasureService(IUserStore store, UserService users, TimePr
         {
             try
             {
-                var user = await users.MutateAsync(new Tenant(due.CompanyId, due.ApplicationId), due, user =>
+                var tenant = new Tenant(due.CompanyId, due.ApplicationId);
+                var erasedNow = false;
+                var user = await users.MutateAsync(tenant, due, user =>
                 {
+                    erasedNow = false;
                     if (user.State != UserState.Deleted || user.DeleteOn > now)
                     {
                         return false;
                     }
 
                     Erase(user, now);
+                    erasedNow = true;
                     return true;
                 }, cancellationToken);
-                erased += user.State == UserState.Erased ? 1 : 0;
+                if (erasedNow)
+                {
+                    // The timeline's reasons may hold what the customer wrote: they go too.
+                    await audit.ClearReasonsAsync(tenant, user.Id, cancellationToken);
+                    await audit.RecordEventAsync(tenant, user.Id,
+                        new TimelineEvent { Type = "erased", Title = "Personal data erased", Date = now }, cancellationToken);
+                    erased++;
+                }
             }
             catch (NotFoundException)
             {
@@ -65,12 +76,11 @@ internal sealed class ErasureService(IUserStore store, UserService users, TimePr
         user.Emails = [];
         user.PhoneNumbers = [];
         user.Active = false;
-        // Reasons may hold what the customer wrote: they go too.
+        // Reasons may hold what the customer wrote: they go too (events kept in the user document by older versions;
+        // the audit store's events are cleared after the write).
         foreach (var e in user.Timeline)
         {
             e.SubTitle = null;
         }
-
-        user.Timeline.Add(new TimelineEvent { Type = "erased", Title = "Personal data erased", Date = now });
     }
 }

@@ -58,6 +58,9 @@ internal sealed class LifecycleController(LifecycleService lifecycle) : Platform
     [Authorize(Policy = Scopes.Read)]
     [ProducesResponseType(typeof(UserTimelineSchema), StatusCodes.Status200OK)]
     [ProducesResponseType(typeof(ErrorBody), StatusCodes.Status404NotFound)]
-    public async Task<UserTimelineSchema> GetUserTimeline([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
-        UserTimelineSchema.From(await lifecycle.TimelineAsync(Tenant, userId, cancellationToken));
+    public async Task<UserTimelineSchema> GetUserTimeline([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken)
+    {
+        var (user, events) = await lifecycle.TimelineAsync(Tenant, userId, cancellationToken);
+        return UserTimelineSchema.From(user, events);
+    }
 }

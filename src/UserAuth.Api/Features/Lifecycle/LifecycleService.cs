@@ -1,4 +1,5 @@
 using UserAuth.Api.Common;
+using UserAuth.Api.Features.Audit;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Features.PlatformConfig;
 using UserAuth.Api.Features.Sessions;
@@ -20,6 +21,7 @@ internal sealed class LifecycleService(
     UserService users,
     IUserSessionRevoker sessions,
     ILoginSettings settings,
+    AuditService audit,
     TimeProvider clock,
     ILogger<LifecycleService> logger)
 {
@@ -47,8 +49,10 @@ internal sealed class LifecycleService(
         var revoked = 0;
         foreach (var id in ids)
         {
+            TimelineEvent? happened = null;
             await users.MutateAsync(tenant, found[id], user =>
             {
+                happened = null;
                 if (user.State != UserState.Live)
                 {
                     throw new ConflictException("The user is no longer live.", "user_not_live");
@@ -60,9 +64,10 @@ internal sealed class LifecycleService(
                 }
 
                 user.Active = !block;
-                user.Timeline.Add(Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason));
+                happened = Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason);
                 return true;
             }, cancellationToken);
+            await RecordAsync(tenant, id, happened, cancellationToken);
 
             if (block)
             {
@@ -78,8 +83,10 @@ internal sealed class LifecycleService(
     public async Task<LifecycleOutcome> ArchiveAsync(Tenant tenant, string userId, string? reason, string actor,
         CancellationToken cancellationToken)
     {
+        TimelineEvent? happened = null;
         var user = await users.MutateAsync(tenant, userId, user =>
         {
+            happened = null;
             switch (user.State)
             {
                 case UserState.Archived:
@@ -89,9 +96,10 @@ internal sealed class LifecycleService(
             }
 
             user.State = UserState.Archived;
-            user.Timeline.Add(Event("archived", "Account archived", reason));
+            happened = Event("archived", "Account archived", reason);
             return true;
         }, cancellationToken);
+        await RecordAsync(tenant, user.Id, happened, cancellationToken);
 
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason ?? "archived", actor, cancellationToken);
         logger.LogInformation("Archived user {UserId}; revoked {Sessions} sessions", user.Id, revoked);
@@ -103,8 +111,10 @@ internal sealed class LifecycleService(
     {
         reason = reason.Trim();
         var days = (await settings.GetAsync(tenant, cancellationToken)).DeleteAccountDays;
+        TimelineEvent? happened = null;
         var user = await users.MutateAsync(tenant, userId, user =>
         {
+            happened = null;
             switch (user.State)
             {
                 case UserState.Deleted:
@@ -117,9 +127,10 @@ internal sealed class LifecycleService(
             user.State = UserState.Deleted;
             user.DeletedAt = now;
             user.DeleteOn = now.AddDays(days);
-            user.Timeline.Add(Event("deleted", "Account deletion requested", reason));
+            happened = Event("deleted", "Account deletion requested", reason);
             return true;
         }, cancellationToken);
+        await RecordAsync(tenant, user.Id, happened, cancellationToken);
 
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason, actor, cancellationToken);
         logger.LogInformation("Deleted user {UserId} (restorable until {DeleteOn}); revoked {Sessions} sessions",
@@ -138,8 +149,10 @@ internal sealed class LifecycleService(
             throw WindowPassed();
         }
 
+        TimelineEvent? happened = null;
         await users.MutateAsync(tenant, existing, user =>
         {
+            happened = null;
             if (user.State == UserState.Erased || (user.State == UserState.Deleted && clock.UtcNowMs() > user.DeleteOn))
             {
                 throw WindowPassed();
@@ -153,14 +166,24 @@ internal sealed class LifecycleService(
             user.State = UserState.Live;
             user.DeletedAt = null;
             user.DeleteOn = null;
-            user.Timeline.Add(Event("restored", "Account deletion cancelled", WithReasonId(reason, reasonId)));
+            happened = Event("restored", "Account deletion cancelled", WithReasonId(reason, reasonId));
             return true;
         }, cancellationToken);
+        await RecordAsync(tenant, existing.Id, happened, cancellationToken);
         logger.LogInformation("Restored user {UserId}", existing.Id);
     }
 
-    public Task<User> TimelineAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
-        users.GetAsync(tenant, userId, cancellationToken);
+    /// <summary>The user and their timeline (kept in the audit store; see <see cref="AuditService.TimelineAsync"/>).</summary>
+    public async Task<(User User, IReadOnlyList<TimelineEvent> Events)> TimelineAsync(Tenant tenant, string userId,
+        CancellationToken cancellationToken)
+    {
+        var user = await users.GetAsync(tenant, userId, cancellationToken);
+        return (user, await audit.TimelineAsync(tenant, user, cancellationToken));
+    }
+
+    /// <summary>Records the event of a write that happened (after it: a no-op write records nothing).</summary>
+    private Task RecordAsync(Tenant tenant, string userId, TimelineEvent? happened, CancellationToken cancellationToken) =>
+        happened is null ? Task.CompletedTask : audit.RecordEventAsync(tenant, userId, happened, CancellationToken.None);
 
     private TimelineEvent Event(string type, string title, string? reason) =>
         new() { Type = type, Title = title, SubTitle = string.IsNullOrWhiteSpace(reason) ? null : reason, Date = clock.UtcNowMs() };

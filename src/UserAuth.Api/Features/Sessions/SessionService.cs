@@ -25,6 +25,7 @@ internal sealed class SessionService(
     SessionCookies cookies,
     TimeProvider clock,
     ServiceMetrics metrics,
+    Audit.AuditService audit,
     ILogger<SessionService> logger)
 {
     /// <summary>getActiveSessions shows at most this many (the newest) live sessions.</summary>
@@ -155,13 +156,10 @@ internal sealed class SessionService(
     }
 
     /// <summary>The reason an admin gave for ending sessions, where the user's other reasons are: their timeline.</summary>
-    private Task<User> RecordOnTimelineAsync(Tenant tenant, string userId, string type, string title, SessionRevocation revocation,
+    private Task RecordOnTimelineAsync(Tenant tenant, string userId, string type, string title, SessionRevocation revocation,
         CancellationToken cancellationToken) =>
-        users.MutateAsync(tenant, userId, user =>
-        {
-            user.Timeline.Add(new TimelineEvent { Type = type, Title = title, SubTitle = revocation.Reason, Date = revocation.At });
-            return true;
-        }, cancellationToken);
+        audit.RecordEventAsync(tenant, userId,
+            new TimelineEvent { Type = type, Title = title, SubTitle = revocation.Reason, Date = revocation.At }, cancellationToken);
 
     /// <summary>
     /// The check after the insert: a block, archive or delete that ran between the first read of the user and the insert

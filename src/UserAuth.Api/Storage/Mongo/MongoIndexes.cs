@@ -184,6 +184,6 @@ internal static class MongoLayouts
         MongoApiClientStore.Layout, MongoUserGroupStore.GroupsLayout, MongoUserGroupStore.CountersLayout,
         MongoUserGroupStore.MembersLayout, MongoJobQueueStore.Layout, MongoErrorReportStore.Layout,
         MongoAttributeStore.DefinitionsLayout, MongoAttributeStore.ValuesLayout, MongoBulkJobStore.Layout,
-        MongoIdempotencyStore.Layout,
+        MongoIdempotencyStore.Layout, MongoAuditStore.Layout,
     ];
 }

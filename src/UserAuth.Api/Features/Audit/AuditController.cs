@@ -1,0 +1,28 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Auth;
+
+namespace UserAuth.Api.Features.Audit;
+
+[Tags("Audit")]
+internal sealed class AuditController(AuditService audit) : PlatformController
+{
+    /// <summary>
+    /// getAuditTrail (not in the reference): the application's writes through this API, newest first, or one user's
+    /// with <c>user_id</c>. Each record says who (<c>client_id</c>), what (<c>method</c>, <c>operation</c>,
+    /// <c>resource_ids</c>), when (<c>at</c>), from where (<c>request_id</c>, as in the service's logs) and which fields
+    /// the write sent (<c>changes</c>; values of personal, free-text and secret fields are <c>***</c>). Kept for
+    /// <c>Audit:RetentionDays</c> (default 365).
+    /// </summary>
+    [HttpGet("audit")]
+    [EndpointName("getAuditTrail")]
+    [Authorize(Policy = Scopes.Read)]
+    [ProducesResponseType(typeof(AuditTrailSchema), StatusCodes.Status200OK)]
+    public async Task<AuditTrailSchema> GetAuditTrail([FromQuery] AuditTrailQuery query, CancellationToken cancellationToken)
+    {
+        var page = query.Page();
+        var found = await audit.ListAsync(Tenant, query.UserId, page, cancellationToken);
+        return new AuditTrailSchema(found.Items.Select(AuditRecordSchema.From).ToList(), PageInfo.For(page, found.Total));
+    }
+}

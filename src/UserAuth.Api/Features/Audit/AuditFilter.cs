@@ -1,0 +1,231 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Controllers;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.Extensions.Options;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Auth;
+
+namespace UserAuth.Api.Features.Audit;
+
+/// <summary>
+/// Records every write of the platform API that succeeded (<see cref="WriteActions"/>, 2xx), as one MVC action filter:
+/// who (the token's client), what (method, operation, resource ids from the route, the body and the answer), when,
+/// from where (the request id) and which fields the body sent, with the values of personal, free-text and secret
+/// fields masked. A write that concerns users gets one record per user. An Idempotency-Key replay runs no action and
+/// records nothing. The record is written after the action, before the answer is sent.
+/// </summary>
+internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> options, TimeProvider clock) : IAsyncActionFilter
+{
+    /// <summary>
+    /// Fields whose values are never kept: personal data (names, identifiers, contact, attribute values), free text a
+    /// customer may have written (reasons), secrets and device data. A field is masked when its name or any name under
+    /// it is one of these.
+    /// </summary>
+    private static readonly HashSet<string> MaskedFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "username", "first_name", "last_name", "email", "emails", "phone", "phone_number", "phone_numbers", "mobile",
+        "dob", "gender", "profile_pic_url", "external_id", "rr_id", "meta", "value", "values", "attributes",
+        "user_data", "reason", "cookie", "ip", "user_agent", "app_secret", "secret", "client_secret", "password",
+        "social_tokens", "file_url", "url", "delete_account_consent", "consent_text",
+    };
+
+    private static readonly HashSet<string> NotResources = new(StringComparer.Ordinal)
+    {
+        "company_id", "application_id", "action", "controller",
+    };
+
+    public async Task OnActionExecutionAsync(ActionExecutingContext context, ActionExecutionDelegate next)
+    {
+        var http = context.HttpContext;
+        var action = context.ActionDescriptor as ControllerActionDescriptor;
+        if (!options.Value.Enabled || !WriteActions.IsWrite(http.Request.Method, action) ||
+            context.RouteData.Values["application_id"] is not string application || !Ids.IsValid(application) ||
+            context.RouteData.Values["company_id"] is not string company)
+        {
+            await next();
+            return;
+        }
+
+        var body = BodyOf(context);
+        var executed = await next();
+        if (executed.Exception is not null && !executed.ExceptionHandled)
+        {
+            return;
+        }
+
+        var status = executed.Result switch
+        {
+            ObjectResult { StatusCode: { } code } => code,
+            Microsoft.AspNetCore.Mvc.Infrastructure.IStatusCodeActionResult { StatusCode: { } code } => code,
+            _ => StatusCodes.Status200OK,
+        };
+        if (status is < 200 or >= 300)
+        {
+            return;
+        }
+
+        var resources = new List<AuditResource>();
+        var users = new List<string>();
+        foreach (var (name, value) in context.RouteData.Values)
+        {
+            if (!NotResources.Contains(name) && value is string id)
+            {
+                Add(resources, users, name, id);
+            }
+        }
+
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("user_id", out var bodyUsers))
+        {
+            foreach (var id in Strings(bodyUsers))
+            {
+                Add(resources, users, "user_id", id);
+            }
+        }
+
+        // The sessions routes name their user in the query string (id).
+        foreach (var (name, value) in http.Request.Query)
+        {
+            if (name == "user_id" || (name == "id" && action!.AttributeRouteInfo?.Template?.Contains("customers/session", StringComparison.Ordinal) == true))
+            {
+                foreach (var id in value.Where(v => v is not null))
+                {
+                    Add(resources, users, "user_id", id!);
+                }
+            }
+        }
+
+        if (executed.Result is ObjectResult { Value: { } answer })
+        {
+            AddAnswerIds(JsonSerializer.SerializeToElement(answer, answer.GetType(), JsonDefaults.Options), resources, users);
+        }
+
+        var changes = Changes(body, options.Value.MaxValueLength);
+        var now = clock.UtcNowMs();
+        var clientId = http.User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
+        var operation = OperationOf(action!);
+        var tenant = new Tenant(company, application.ToLowerInvariant());
+        var entries = (users.Count == 0 ? [""] : users).Select(user => new AuditEntry
+        {
+            Id = Ids.New(),
+            CompanyId = tenant.CompanyId,
+            ApplicationId = tenant.ApplicationId,
+            Kind = AuditKinds.Request,
+            UserId = user,
+            At = now,
+            ClientId = clientId,
+            Method = http.Request.Method,
+            Operation = operation,
+            RequestId = http.TraceIdentifier,
+            Status = status,
+            Resources = resources,
+            Changes = changes,
+        }).ToList();
+        await audit.RecordAsync(entries, CancellationToken.None);
+    }
+
+    /// <summary>The [FromBody] argument as the wire sent it (snake_case), or Undefined.</summary>
+    private static JsonElement BodyOf(ActionExecutingContext context)
+    {
+        foreach (var parameter in context.ActionDescriptor.Parameters)
+        {
+            if (parameter.BindingInfo?.BindingSource == BindingSource.Body &&
+                context.ActionArguments.TryGetValue(parameter.Name, out var value) && value is not null)
+            {
+                return JsonSerializer.SerializeToElement(value, value.GetType(), JsonDefaults.Options);
+            }
+        }
+
+        return default;
+    }
+
+    /// <summary>The fields a body sent (not null), each with its value or, for personal and secret fields, masked.</summary>
+    private static List<AuditChange> Changes(JsonElement body, int maxLength)
+    {
+        var changes = new List<AuditChange>();
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            return changes;
+        }
+
+        foreach (var property in body.EnumerateObject())
+        {
+            if (property.Value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+            {
+                continue;
+            }
+
+            var value = IsMasked(property.Name, property.Value) ? AuditEntry.Masked
+                : property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()!
+                : property.Value.GetRawText();
+            changes.Add(new AuditChange(property.Name, value.Length > maxLength ? value[..(maxLength - 1)] + "…" : value));
+        }
+
+        return changes;
+    }
+
+    private static bool IsMasked(string name, JsonElement value) =>
+        MaskedFields.Contains(name) || value.ValueKind switch
+        {
+            JsonValueKind.Object => value.EnumerateObject().Any(p => IsMasked(p.Name, p.Value)),
+            JsonValueKind.Array => value.EnumerateArray().Any(item => IsMasked("", item)),
+            _ => false,
+        };
+
+    private static IEnumerable<string> Strings(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => [value.GetString()!],
+        JsonValueKind.Array => value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!),
+        _ => [],
+    };
+
+    /// <summary>Ids in the answer: its <c>_id</c> / <c>uid</c>, and a created user's id (<c>user._id</c>).</summary>
+    private static void AddAnswerIds(JsonElement answer, List<AuditResource> resources, List<string> users)
+    {
+        if (answer.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+
+        if (answer.TryGetProperty("user", out var user) && user.ValueKind == JsonValueKind.Object &&
+            user.TryGetProperty("_id", out var userId) && userId.ValueKind == JsonValueKind.String)
+        {
+            Add(resources, users, "user_id", userId.GetString()!);
+        }
+
+        if (answer.TryGetProperty("_id", out var id) && id.ValueKind == JsonValueKind.String)
+        {
+            Add(resources, users, "_id", id.GetString()!);
+        }
+
+        if (answer.TryGetProperty("uid", out var uid) && uid.ValueKind == JsonValueKind.Number)
+        {
+            Add(resources, users, "uid", uid.GetRawText());
+        }
+    }
+
+    private static void Add(List<AuditResource> resources, List<string> users, string name, string id)
+    {
+        if (id.Length == 0 || id.Length > 64)
+        {
+            return;
+        }
+
+        var resource = new AuditResource(name, name.EndsWith("_id", StringComparison.Ordinal) && Ids.IsValid(id) ? id.ToLowerInvariant() : id);
+        if (!resources.Contains(resource))
+        {
+            resources.Add(resource);
+        }
+
+        if (name == "user_id" && Ids.IsValid(id) && !users.Contains(id.ToLowerInvariant()))
+        {
+            users.Add(id.ToLowerInvariant());
+        }
+    }
+
+    /// <summary>The operation's name: its endpoint name when it has one, else the action's name in camelCase.</summary>
+    private static string OperationOf(ControllerActionDescriptor action) =>
+        action.EndpointMetadata.OfType<Microsoft.AspNetCore.Routing.IEndpointNameMetadata>().FirstOrDefault()?.EndpointName
+        ?? JsonNamingPolicy.CamelCase.ConvertName(action.ActionName);
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Options;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Customers;
+
+namespace UserAuth.Api.Features.Audit;
+
+/// <summary>
+/// The audit trail (records of writes, readable per application and per user) and users' timelines (lifecycle
+/// events), both kept by <see cref="IAuditStore"/> outside the user document.
+/// </summary>
+internal sealed partial class AuditService(IAuditStore store, IOptions<AuditOptions> options, TimeProvider clock,
+    ILogger<AuditService> logger)
+{
+    /// <summary>
+    /// Appends the records of a write that succeeded. One retry; if the store still fails the write stays done (it is
+    /// answered) and the loss is logged as an error with the request id, never with the values.
+    /// </summary>
+    public async Task RecordAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        var expires = clock.UtcNowMs().AddDays(options.Value.RetentionDays);
+        foreach (var entry in entries)
+        {
+            entry.ExpiresAt = expires;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.AppendAsync(entries, cancellationToken);
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < 2)
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogNotRecorded(logger, entries.FirstOrDefault()?.RequestId ?? "", e.GetType().Name);
+                return;
+            }
+        }
+    }
+
+    public Task<AuditPage> ListAsync(Tenant tenant, string? userId, PageRequest page, CancellationToken cancellationToken) =>
+        store.ListAsync(tenant, AuditKinds.Request, userId?.ToLowerInvariant(), page.Skip, page.PageSize, cancellationToken);
+
+    /// <summary>Records a lifecycle event of a user (after the write that made it happened).</summary>
+    public Task RecordEventAsync(Tenant tenant, string userId, TimelineEvent e, CancellationToken cancellationToken) =>
+        store.AppendAsync([new AuditEntry
+        {
+            Id = Ids.New(),
+            CompanyId = tenant.CompanyId,
+            ApplicationId = tenant.ApplicationId,
+            Kind = AuditKinds.Event,
+            UserId = userId,
+            At = e.Date,
+            EventType = e.Type,
+            Title = e.Title,
+            SubTitle = e.SubTitle,
+            Visible = e.Visible,
+        }], cancellationToken);
+
+    /// <summary>
+    /// A user's timeline, oldest first: the events the audit store keeps, plus the events older versions kept inside
+    /// the user document (<see cref="User.Timeline"/>, read as they are: migration on read), plus "Account created"
+    /// from the user's creation time when neither holds it (users created since the move).
+    /// </summary>
+    public async Task<IReadOnlyList<TimelineEvent>> TimelineAsync(Tenant tenant, User user, CancellationToken cancellationToken)
+    {
+        var stored = await store.EventsOfAsync(tenant, user.Id, cancellationToken);
+        var events = user.Timeline
+            .Concat(stored.Select(s => new TimelineEvent
+            {
+                Type = s.EventType, Title = s.Title, SubTitle = s.SubTitle, Date = s.At, Visible = s.Visible,
+            }))
+            .ToList();
+        if (!events.Any(e => e.Type == "created"))
+        {
+            events.Insert(0, new TimelineEvent { Type = "created", Title = "Account created", Date = user.CreatedAt });
+        }
+
+        return events.OrderBy(e => e.Date).ToList();
+    }
+
+    /// <summary>Erasure: the reasons on the user's events may hold what the customer wrote.</summary>
+    public Task ClearReasonsAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
+        store.ClearEventSubTitlesAsync(tenant, userId, cancellationToken);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The audit record of {RequestId} could not be stored: {Fault}")]
+    private static partial void LogNotRecorded(ILogger logger, string requestId, string fault);
+}

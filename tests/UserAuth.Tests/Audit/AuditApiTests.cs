@@ -1,0 +1,251 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using UserAuth.Api.Common;
+using UserAuth.Api.Features.Audit;
+using UserAuth.Api.Features.Customers;
+using UserAuth.Api.Storage.Sqlite;
+using UserAuth.Tests.Infrastructure;
+
+namespace UserAuth.Tests.Audit;
+
+/// <summary>The audit trail (getAuditTrail) and the timeline kept in the audit store, through HTTP, against each store.</summary>
+public abstract class AuditApiTests(ApiFixture fixture)
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly string app = ApiFixture.NewApplicationId();
+
+    private string P => Http.App(app);
+
+    private async Task<List<JsonElement>> TrailAsync(HttpClient http, string? userId = null, int pageSize = 100)
+    {
+        var page = await http.GetJsonAsync($"{P}/audit?page_size={pageSize}" + (userId is null ? "" : $"&user_id={userId}"));
+        Http.AssertNoNulls(page);
+        return page.GetProperty("items").EnumerateArray().ToList();
+    }
+
+    private static Dictionary<string, string> Changes(JsonElement record) =>
+        record.GetProperty("changes").EnumerateArray().ToDictionary(c => c.GetProperty("field").GetString()!, c => c.GetProperty("value").GetString()!);
+
+    private async Task<string> NewUserAsync(HttpClient http) =>
+        (await http.PostJsonAsync($"{P}/customers", Build.User(email: $"{Build.Username()}@example.com")))
+            .GetProperty("user").GetProperty("_id").GetString()!;
+
+    [Fact]
+    public async Task A_write_records_who_what_when_from_where_and_the_fields_with_personal_values_masked()
+    {
+        var http = await fixture.ClientAsync();
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        using var response = await http.PostAsync($"{P}/customers", Http.Json(Build.User(email: "ada@example.com")));
+        var created = await response.ExpectAsync(HttpStatusCode.OK);
+        var id = created.GetProperty("user").GetProperty("_id").GetString()!;
+
+        var record = Assert.Single(await TrailAsync(http, id));
+        Assert.Equal(TestClients.Main.ClientId, record.GetProperty("client_id").GetString());
+        Assert.Equal("POST", record.GetProperty("method").GetString());
+        Assert.Equal("createUser", record.GetProperty("operation").GetString());
+        Assert.Equal(200, record.GetProperty("status").GetInt32());
+        Assert.Equal(id, record.GetProperty("user_id").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(record.GetProperty("request_id").GetString()));
+        Assert.InRange(DateTime.Parse(record.GetProperty("at").GetString()!, null, System.Globalization.DateTimeStyles.AdjustToUniversal),
+            before, DateTime.UtcNow.AddSeconds(1));
+        Assert.Contains(record.GetProperty("resource_ids").EnumerateArray(),
+            r => r.GetProperty("name").GetString() == "user_id" && r.GetProperty("id").GetString() == id);
+        var changes = Changes(record);
+        foreach (var personal in new[] { "username", "phone_number", "email", "first_name", "last_name", "meta" })
+        {
+            Assert.Equal("***", changes[personal]);
+        }
+
+        Assert.DoesNotContain("ada@example.com", record.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Non_personal_values_are_kept_and_secrets_masked_in_platform_config_writes()
+    {
+        var http = await fixture.ClientAsync();
+        await http.PostJsonAsync($"{P}/platform/config", new
+        {
+            delete_account_day = 9,
+            social_tokens = new { google = new { app_id = "g-app", app_secret = "very-secret" } },
+        });
+
+        var record = Assert.Single(await TrailAsync(http));
+        Assert.Equal("updatePlatformConfig", record.GetProperty("operation").GetString());
+        Assert.False(record.TryGetProperty("user_id", out _));
+        var changes = Changes(record);
+        Assert.Equal("9", changes["delete_account_day"]);
+        Assert.Equal("***", changes["social_tokens"]);
+        Assert.DoesNotContain("very-secret", record.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_write_on_several_users_is_in_each_users_trail_and_the_application_trail_pages_newest_first()
+    {
+        var http = await fixture.ClientAsync();
+        var a = await NewUserAsync(http);
+        var b = await NewUserAsync(http);
+        await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { a, b }, status = false, reason = "fraud check" });
+
+        foreach (var user in new[] { a, b })
+        {
+            var trail = await TrailAsync(http, user);
+            Assert.Equal(["blockOrUnblockUsers", "createUser"], trail.Select(r => r.GetProperty("operation").GetString()));
+            Assert.Equal("***", Changes(trail[0])["reason"]);
+            Assert.Equal("false", Changes(trail[0])["status"]);
+        }
+
+        var all = await TrailAsync(http);
+        Assert.Equal(4, all.Count);
+        var first = await http.GetJsonAsync($"{P}/audit?page_size=3&page_no=1");
+        Assert.Equal(4, first.GetProperty("page").GetProperty("item_total").GetInt32());
+        Assert.True(first.GetProperty("page").GetProperty("has_next").GetBoolean());
+        var second = await http.GetJsonAsync($"{P}/audit?page_size=3&page_no=2");
+        Assert.Single(second.GetProperty("items").EnumerateArray());
+        Assert.Equal("createUser", second.GetProperty("items")[0].GetProperty("operation").GetString());
+    }
+
+    [Fact]
+    public async Task Failed_writes_replays_and_reads_record_nothing()
+    {
+        var http = await fixture.ClientAsync();
+        await http.PostJsonAsync($"{P}/customers", new { email = "not-an-email" }, HttpStatusCode.BadRequest);
+        await http.PutJsonAsync($"{P}/customers/{Ids.New()}", new { first_name = "x" }, HttpStatusCode.NotFound);
+        await http.GetJsonAsync($"{P}/customers/list");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{P}/customers") { Content = Http.Json(Build.User()) };
+        request.Headers.Add("Idempotency-Key", "audit-" + Guid.NewGuid().ToString("N"));
+        var json = await request.Content.ReadAsStringAsync();
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+        using var retry = new HttpRequestMessage(HttpMethod.Post, $"{P}/customers") { Content = Http.RawJson(json) };
+        retry.Headers.Add("Idempotency-Key", request.Headers.GetValues("Idempotency-Key").Single());
+        (await http.SendAsync(retry)).EnsureSuccessStatusCode();
+
+        Assert.Single(await TrailAsync(http));
+    }
+
+    [Fact]
+    public async Task The_trail_needs_the_read_scope_and_shows_only_the_companys_own_records()
+    {
+        var http = await fixture.ClientAsync();
+        await NewUserAsync(http);
+        var reader = await fixture.ClientAsync(TestClients.ReadOnly);
+        Assert.Single(await TrailAsync(reader));
+        var other = await fixture.ClientAsync(TestClients.OtherCompany);
+        var foreign = await other.GetJsonAsync($"{Http.App(app, TestClients.OtherCompany.CompanyId)}/audit");
+        Assert.Empty(foreign.GetProperty("items").EnumerateArray());
+
+        var bad = await http.GetJsonAsync($"{P}/audit?user_id=nope&page_size=1000", HttpStatusCode.BadRequest);
+        Http.AssertError(bad, "validation_failed", "user_id");
+        Assert.Contains(bad.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == "page_size");
+    }
+
+    [Fact]
+    public async Task The_timeline_lives_in_the_audit_store_and_answers_as_before()
+    {
+        var http = await fixture.ClientAsync();
+        var id = await NewUserAsync(http);
+        for (var i = 0; i < 3; i++)
+        {
+            await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { id }, status = false, reason = $"r{i}" });
+            await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { id }, status = true, reason = $"u{i}" });
+        }
+
+        var timeline = await http.GetJsonAsync($"{P}/customers/{id}/timeline");
+        var items = timeline.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Equal(["created", "blocked", "unblocked", "blocked", "unblocked", "blocked", "unblocked"],
+            items.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal("Account created", items[0].GetProperty("title").GetString());
+        Assert.Equal("r2", items[5].GetProperty("sub_title").GetString());
+        Assert.True(items.Zip(items.Skip(1)).All(p => string.CompareOrdinal(p.First.GetProperty("date").GetString(), p.Second.GetProperty("date").GetString()) <= 0));
+
+        // The user document no longer grows with every block/unblock.
+        var stored = await fixture.Services.GetRequiredService<IUserStore>().FindByIdAsync(new Tenant("1001", app), id, None);
+        Assert.Empty(stored!.Timeline);
+    }
+
+    [Fact]
+    public async Task A_stored_user_with_an_embedded_timeline_still_shows_its_history_merged_with_new_events()
+    {
+        var http = await fixture.ClientAsync();
+        var tenant = new Tenant("1001", app);
+        var id = Ids.New();
+        var created = new DateTime(2024, 5, 1, 10, 0, 0, DateTimeKind.Utc);
+        var user = new User
+        {
+            Id = id, CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, Username = "legacy_" + id[^8..],
+            PhoneNumbers = [new UserPhone { CountryCode = 91, Phone = "97" + id[^8..], Primary = true }],
+            CreatedAt = created, UpdatedAt = created, Version = 2, Active = true,
+            Timeline =
+            [
+                new TimelineEvent { Type = "created", Title = "Account created", Date = created },
+                new TimelineEvent { Type = "blocked", Title = "Account blocked", SubTitle = "old reason", Date = created.AddDays(1) },
+                new TimelineEvent { Type = "unblocked", Title = "Account unblocked", Date = created.AddDays(2) },
+            ],
+        };
+        user.RefreshDerived();
+        await fixture.Services.GetRequiredService<IUserStore>().InsertAsync(user, None);
+        if (fixture.Store == StoreKind.Sqlite)
+        {
+            // The row exactly as versions before the audit store wrote it (golden row).
+            var database = fixture.Services.GetRequiredService<SqliteDatabase>();
+            await using var connection = await database.OpenAsync(None);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE users SET doc = json_set(doc, '$.timeline', json($timeline)) WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$timeline", """
+                [{"type":"created","title":"Account created","date":"2024-05-01T10:00:00.000Z","visible":true},
+                 {"type":"blocked","title":"Account blocked","sub_title":"old reason","date":"2024-05-02T10:00:00.000Z","visible":true},
+                 {"type":"unblocked","title":"Account unblocked","date":"2024-05-03T10:00:00.000Z","visible":true}]
+                """);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync(None));
+        }
+
+        await http.PutJsonAsync($"{P}/customers/archive", new { user_id = id, reason = "left" });
+
+        var timeline = await http.GetJsonAsync($"{P}/customers/{id}/timeline");
+        var items = timeline.GetProperty("timeline").EnumerateArray().ToList();
+        Assert.Equal(["created", "blocked", "unblocked", "archived"], items.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal("2024-05-01T10:00:00.000Z", items[0].GetProperty("date").GetString());
+        Assert.Equal("old reason", items[1].GetProperty("sub_title").GetString());
+        Assert.Equal("left", items[3].GetProperty("sub_title").GetString());
+    }
+
+    [Fact]
+    public async Task Expired_records_are_gone_after_the_sweep_and_events_are_kept()
+    {
+        fixture.RequireStore();
+        var store = fixture.Services.GetRequiredService<IAuditStore>();
+        var tenant = new Tenant("1001", app);
+        var old = DateTime.UtcNow.AddDays(-400);
+        await store.AppendAsync(
+        [
+            new AuditEntry
+            {
+                Id = Ids.New(), CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, At = old,
+                ExpiresAt = old.AddDays(365), ClientId = "c", Method = "POST", Operation = "createUser", RequestId = "r",
+                Status = 200,
+            },
+            new AuditEntry
+            {
+                Id = Ids.New(), CompanyId = tenant.CompanyId, ApplicationId = tenant.ApplicationId, Kind = AuditKinds.Event,
+                UserId = Ids.New(), At = old, EventType = "blocked", Title = "Account blocked",
+            },
+        ], None);
+        Assert.Equal(1, (await store.ListAsync(tenant, AuditKinds.Request, null, 0, 10, None)).Total);
+
+        if (store.ExpiresByItself)
+        {
+            Assert.Skip("MongoDB removes expired records with its TTL index (expires_at_ttl); the emulator does not run it.");
+        }
+
+        Assert.True(await fixture.Services.GetRequiredService<AuditSweeper>().SweepAsync(None) >= 1);
+        Assert.Equal(0, (await store.ListAsync(tenant, AuditKinds.Request, null, 0, 10, None)).Total);
+        Assert.Equal(1, (await store.ListAsync(tenant, AuditKinds.Event, null, 0, 10, None)).Total);
+    }
+}
+
+[Collection(SqliteCollection.Name)]
+public sealed class SqliteAuditApiTests(SqliteApiFixture fixture) : AuditApiTests(fixture);
+
+[Collection(MongoCollection.Name)]
+public sealed class MongoAuditApiTests(MongoApiFixture fixture) : AuditApiTests(fixture);
