@@ -31,11 +31,19 @@ internal static class IdempotencyFeature
     }
 }
 
-/// <summary>Documents the Idempotency-Key header and its answers on every operation that takes it.</summary>
+/// <summary>Documents the Idempotency-Key header and its answers on every operation that takes it, and If-Match.</summary>
 internal sealed class IdempotencyKeyOperationFilter : IOperationFilter
 {
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
     {
+        foreach (var parameter in operation.Parameters?.Where(p => p.Name == IfMatch.HeaderName) ?? [])
+        {
+            parameter.Description = "Optional. The ETag answered for this resource (its `__v`, quoted: `\"3\"`), or a " +
+                                    "comma-separated list of them. The update applies only while the resource still has " +
+                                    "that version; otherwise 412 `precondition_failed` and nothing changes. `*` or no " +
+                                    "header: no condition.";
+        }
+
         if (!IdempotencyFilter.Applies(context.ApiDescription.HttpMethod,
                 context.ApiDescription.ActionDescriptor as ControllerActionDescriptor))
         {
