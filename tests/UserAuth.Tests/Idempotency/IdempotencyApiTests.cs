@@ -275,7 +275,7 @@ public abstract class IdempotencyApiTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Every_write_route_takes_the_key_group_attribute_config_and_lifecycle_writes_replay()
+    public async Task Every_write_route_takes_the_key_attribute_config_lifecycle_and_export_writes_replay()
     {
         var http = await fixture.ClientAsync();
         var user = (await http.PostJsonAsync($"{P}/customers", Build.User())).GetProperty("user").GetProperty("_id").GetString();
@@ -285,6 +285,7 @@ public abstract class IdempotencyApiTests(ApiFixture fixture)
                 """{"name": "Tier", "slug": "tier_idem", "type": "string"}"""),
             (HttpMethod.Post, $"{P}/platform/config", """{"delete_account_day": 9}"""),
             (HttpMethod.Put, $"{P}/customers/activation", JsonSerializer.Serialize(new { user_id = new[] { user }, status = false, reason = "test" })),
+            (HttpMethod.Post, $"{P}/users/jobs/export", """{"file_format": "csv"}"""),
         };
         foreach (var (method, path, json) in writes)
         {
@@ -298,6 +299,8 @@ public abstract class IdempotencyApiTests(ApiFixture fixture)
 
         // The config was written once: a second write would have raised __v to 2.
         Assert.Equal(1, (await http.GetJsonAsync($"{P}/platform/config")).GetProperty("__v").GetInt32());
+        // One export job, not two.
+        Assert.Single((await http.GetJsonAsync($"{P}/users/jobs/export")).GetProperty("items").EnumerateArray());
     }
 
     [Fact]
