@@ -65,11 +65,10 @@ internal sealed partial class IdempotencyFilter(
         // Waiting is measured in real time (a test's clock may stand still).
         var waited = System.Diagnostics.Stopwatch.StartNew();
         var pause = TimeSpan.FromMilliseconds(25);
+        var now = clock.UtcNowMs();
+        var held = await ClaimAsync(scope, fingerprint, owner, now, http.RequestAborted);
         while (true)
         {
-            var now = clock.UtcNowMs();
-            var held = await store.ClaimAsync(scope, fingerprint, owner, now, now.AddSeconds(settings.LeaseSeconds),
-                now.AddSeconds(settings.RetentionSeconds), http.RequestAborted);
             if (held is null)
             {
                 await RunAsync(context, next, scope, owner);
@@ -101,8 +100,19 @@ internal sealed partial class IdempotencyFilter(
 
             await Task.Delay(pause, http.RequestAborted);
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 250));
+            // Waiting reads (no write per poll); only a key given up, expired or left by a dead instance is claimed again.
+            now = clock.UtcNowMs();
+            var seen = await store.FindAsync(scope, now, http.RequestAborted);
+            held = seen is not null && (seen.Answer is not null || seen.LeaseUntil > now)
+                ? seen
+                : await ClaimAsync(scope, fingerprint, owner, now, http.RequestAborted);
         }
     }
+
+    private Task<IdempotencyRecord?> ClaimAsync(IdempotencyScope scope, string fingerprint, string owner, DateTime now,
+        CancellationToken cancellationToken) =>
+        store.ClaimAsync(scope, fingerprint, owner, now, now.AddSeconds(options.Value.LeaseSeconds),
+            now.AddSeconds(options.Value.RetentionSeconds), cancellationToken);
 
     private async Task RunAsync(ResourceExecutingContext context, ResourceExecutionDelegate next, IdempotencyScope scope, string owner)
     {
