@@ -140,6 +140,22 @@ public abstract class AuditApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_body_that_cannot_be_written_back_is_answered_by_validation_and_records_nothing()
+    {
+        // The fuzzing suite's case: validation entries without "value" leave a JsonElement unset, which cannot be
+        // serialised back; the audit filter (before validation) must not turn that into a 500.
+        var http = await fixture.ClientAsync();
+        var id = (await http.PostJsonAsync($"{P}/user_attribute/definition", new { name = "Tier", slug = "tier_x", type = "string" }))
+            .GetProperty("_id").GetString()!;
+        var body = await (await http.PutAsync($"{P}/user_attribute/definition/{id}", Http.RawJson("""
+            {"pinned":true,"validations":[{"type":"../../etc/passwd","value":{"$where":"1","a.b":{"$gt":""}}},{},{"value":{"fz4f0ba575":"riya@example.com","fz1a3512c9":101},"__proto__":{"a":1}}]}
+            """))).ExpectAsync(HttpStatusCode.BadRequest);
+        Http.AssertError(body, "validation_failed", "validations[1].type");
+
+        Assert.Equal(["createUserAttributeDefinition"], (await TrailAsync(http)).Select(r => r.GetProperty("operation").GetString()));
+    }
+
+    [Fact]
     public async Task The_timeline_lives_in_the_audit_store_and_answers_as_before()
     {
         var http = await fixture.ClientAsync();

@@ -98,7 +98,7 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
 
         if (executed.Result is ObjectResult { Value: { } answer })
         {
-            AddAnswerIds(JsonSerializer.SerializeToElement(answer, answer.GetType(), JsonDefaults.Options), resources, users);
+            AddAnswerIds(ToJson(answer), resources, users);
         }
 
         var changes = Changes(body, options.Value.MaxValueLength);
@@ -133,11 +133,27 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             if (parameter.BindingInfo?.BindingSource == BindingSource.Body &&
                 context.ActionArguments.TryGetValue(parameter.Name, out var value) && value is not null)
             {
-                return JsonSerializer.SerializeToElement(value, value.GetType(), JsonDefaults.Options);
+                return ToJson(value);
             }
         }
 
         return default;
+    }
+
+    /// <summary>
+    /// A bound value as the wire spells it; Undefined when it cannot be written back (a body with a member the binder
+    /// left unset, such as a JsonElement of an absent field): the record then names the fields of nothing.
+    /// </summary>
+    private static JsonElement ToJson(object value)
+    {
+        try
+        {
+            return JsonSerializer.SerializeToElement(value, value.GetType(), JsonDefaults.Options);
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException or JsonException)
+        {
+            return default;
+        }
     }
 
     /// <summary>The fields a body sent (not null), each with its value or, for personal and secret fields, masked.</summary>
