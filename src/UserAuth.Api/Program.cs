@@ -17,6 +17,8 @@ builder.AddUserAuthLogging()
     .AddUserAuthTelemetry()
     .AddUserAuthErrorHandling()
     .AddUserAuthApi()
+    .AddUserAuthBrowsers()
+    .AddUserAuthShutdown()
     .AddUserAuthStorage()
     .AddUserAuthSecurity()
     .AddUserAuthSwagger()
@@ -34,6 +36,7 @@ builder.AddUserAuthLogging()
 var app = builder.Build();
 
 app.UseUserAuthRequestLogging();
+app.UseUserAuthBrowsers();
 app.UseUserAuthErrorHandling();
 app.UseUserAuthSwagger();
 app.UseAuthentication();
