@@ -383,9 +383,12 @@ internal sealed class ImportProcessor(
             }
         }
 
+        // A batch once begun is written whole, whatever the run's token says: a stop (SIGTERM) must not cut between the
+        // users' insert and their count (MongoDB keeps the count apart), so the run stops at the next checkpoint. A run
+        // whose lease was lost meanwhile writes rows the new owner recognises as its own (the ids are per row).
         if (!job.DryRun && toWrite.Count > 0)
         {
-            var lost = (await users.InsertManyAsync(toWrite, run.Token)).ToHashSet(StringComparer.Ordinal);
+            var lost = (await users.InsertManyAsync(toWrite, CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
             if (lost.Count > 0)
             {
                 foreach (var (row, user) in candidates.Where(c => lost.Contains(c.User.Id)))
@@ -401,7 +404,7 @@ internal sealed class ImportProcessor(
         {
             written.AddRange(toWrite.Select(u => u.Id));
             await attributes.WriteImportedAsync(run.Tenant,
-                written.SelectMany(id => valuesOf.TryGetValue(id, out var values) ? values : []).ToList(), run.Token);
+                written.SelectMany(id => valuesOf.TryGetValue(id, out var values) ? values : []).ToList(), CancellationToken.None);
         }
 
         foreach (var (row, reason) in rejected.OrderBy(r => r.Row.Index))
