@@ -21,6 +21,8 @@
 #                         one; then USERAUTH_E2E_CLIENT_ID/_SECRET and
 #                         USERAUTH_E2E_OTHER_CLIENT_ID/_SECRET must name its
 #                         bootstrap clients of companies 1001 and 2002
+#                         (USERAUTH_E2E_ADMIN_CLIENT_ID/_SECRET, optional: a
+#                         client:admin client of 1001 for clients.test.mjs)
 set -euo pipefail
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,6 +74,8 @@ else
   export USERAUTH_E2E_COMPANY_ID=1001 USERAUTH_E2E_OTHER_COMPANY_ID=2002
   export USERAUTH_E2E_CLIENT_ID=e2e-client USERAUTH_E2E_CLIENT_SECRET=$(rand_hex 24)
   export USERAUTH_E2E_OTHER_CLIENT_ID=e2e-other-client USERAUTH_E2E_OTHER_CLIENT_SECRET=$(rand_hex 24)
+  # clients.test.mjs manages API clients with it (scope client:admin).
+  export USERAUTH_E2E_ADMIN_CLIENT_ID=e2e-admin-client USERAUTH_E2E_ADMIN_CLIENT_SECRET=$(rand_hex 24)
 
   svc_env=(
     ASPNETCORE_ENVIRONMENT=Production
@@ -84,6 +88,10 @@ else
     Auth__BootstrapClients__1__ClientId="$USERAUTH_E2E_OTHER_CLIENT_ID"
     Auth__BootstrapClients__1__ClientSecret="$USERAUTH_E2E_OTHER_CLIENT_SECRET"
     Auth__BootstrapClients__1__CompanyId=2002
+    Auth__BootstrapClients__5__ClientId="$USERAUTH_E2E_ADMIN_CLIENT_ID"
+    Auth__BootstrapClients__5__ClientSecret="$USERAUTH_E2E_ADMIN_CLIENT_SECRET"
+    Auth__BootstrapClients__5__CompanyId=1001
+    Auth__BootstrapClients__5__Scopes="user:read user:write client:admin"
     Secrets__EncryptionKey="$(node -e "process.stdout.write(require('crypto').randomBytes(32).toString('base64'))")"
     Sessions__CookieSecret="$(rand_hex 32)"
     # groups.test.mjs serves its CSV files from a loopback HTTP server: the fetch policy allows that only with this.
