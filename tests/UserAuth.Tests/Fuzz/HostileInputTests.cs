@@ -122,7 +122,7 @@ public sealed class HostileInputTests : IAsyncLifetime
 
         output?.WriteLine($"{cases} cases ({mutated} mutated) in {clock.Elapsed.TotalSeconds:0.0} s over {routes.Operations.Count} operations; statuses: " +
                           string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}: {s.Value}")));
-        Assert.True(cases >= Math.Min(iter, 200), $"only {cases} cases ran in {clock.Elapsed}");
+        Assert.True(cases >= Math.Min(iter, 50), $"only {cases} cases ran in {clock.Elapsed}");
         Assert.True(found.Count == 0, $"{found.Count} kinds of failure:\n\n" + string.Join("\n\n", found.Values));
     }
 
