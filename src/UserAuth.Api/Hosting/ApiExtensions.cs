@@ -15,6 +15,13 @@ internal static class ApiExtensions
                 options.Filters.Add<ValidationFilter>();
                 options.SuppressImplicitRequiredAttributeForNonNullableReferenceTypes = true;
                 options.ModelBinderProviders.Insert(0, new StrictIntegerBinderProvider());
+                // jQuery-style keys (a[b][c]) are not part of this API; their value providers throw on a key with an
+                // unbalanced bracket ("[" as a form key was a 500).
+                foreach (var jquery in options.ValueProviderFactories.Where(f => f is Microsoft.AspNetCore.Mvc.ModelBinding.JQueryFormValueProviderFactory
+                             or Microsoft.AspNetCore.Mvc.ModelBinding.JQueryQueryStringValueProviderFactory).ToList())
+                {
+                    options.ValueProviderFactories.Remove(jquery);
+                }
             })
             .ConfigureApplicationPartManager(parts =>
                 parts.FeatureProviders.Add(new InternalControllerFeatureProvider()))

@@ -68,6 +68,36 @@ public abstract class FuzzFindingsApiTests(ApiFixture fixture)
         Http.AssertError(System.Text.Json.JsonDocument.Parse(body).RootElement, "validation_failed");
         Assert.Contains("must be an object", body, StringComparison.Ordinal);
     }
+
+    /// <summary>Found by the fuzzing suite (seed f3ZZgBprjte1): a form key with an unbalanced bracket was a 500.</summary>
+    [Theory]
+    [InlineData("[")]
+    [InlineData("a[=1&grant_type=client_credentials")]
+    [InlineData("grant_type=client_credentials&x[y=2")]
+    public async Task A_form_key_with_an_unbalanced_bracket_is_an_answer_not_a_500(string form)
+    {
+        var http = fixture.Anonymous();
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/service/panel/authentication/v1.0/company/{TestClients.Main.CompanyId}/oauth/token")
+        {
+            Content = new ByteArrayContent(Encoding.ASCII.GetBytes(form)),
+        };
+        request.Content.Headers.TryAddWithoutValidation("Content-Type", "application/x-www-form-urlencoded");
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestClients.Main.ClientId}:{TestClients.Main.Secret}")));
+        using var response = await http.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode}: {body}");
+        if (!response.IsSuccessStatusCode)
+        {
+            Http.AssertError(System.Text.Json.JsonDocument.Parse(body).RootElement, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("code").GetString()!);
+        }
+
+        var user = await fixture.ClientAsync();
+        var (status, answer) = await PostAsync(user, Http.App(ApiFixture.NewApplicationId()) + "/customers", Encoding.ASCII.GetBytes(form),
+            "application/x-www-form-urlencoded");
+        Assert.True(status == HttpStatusCode.UnsupportedMediaType, $"{(int)status}: {answer}");
+    }
 }
 
 [Collection(SqliteCollection.Name)]
