@@ -20,6 +20,20 @@ internal static class FreeFormJson
     /// <summary>What is wrong with <paramref name="value"/>, or null when it is within the limits.</summary>
     public static string? Check(JsonElement value, int maxBytes)
     {
+        try
+        {
+            return CheckText(value, maxBytes);
+        }
+        catch (InvalidOperationException)
+        {
+            // A string or key whose bytes are not UTF-8, or an escaped lone surrogate: the reader accepts both and
+            // fails only when the text is read (when it is stored or answered).
+            return "must be valid UTF-8 text (no invalid bytes, no lone surrogates)";
+        }
+    }
+
+    private static string? CheckText(JsonElement value, int maxBytes)
+    {
         if (Encoding.UTF8.GetByteCount(value.GetRawText()) > maxBytes)
         {
             return $"must be at most {maxBytes} bytes of JSON";
@@ -60,6 +74,7 @@ internal static class FreeFormJson
                 foreach (var property in element.EnumerateObject())
                 {
                     members++;
+                    _ = property.Name;
                     deepest = Math.Max(deepest, Walk(property.Value, depth + 1, ref members));
                 }
 
@@ -73,6 +88,9 @@ internal static class FreeFormJson
                 }
 
                 return deepestItem;
+            case JsonValueKind.String:
+                _ = element.GetString();
+                return depth;
             default:
                 return depth;
         }

@@ -98,6 +98,35 @@ public abstract class FuzzFindingsApiTests(ApiFixture fixture)
             "application/x-www-form-urlencoded");
         Assert.True(status == HttpStatusCode.UnsupportedMediaType, $"{(int)status}: {answer}");
     }
+
+    /// <summary>Found by the fuzzing suite: bytes that are not UTF-8 inside meta were a 500 (the JSON reader accepts them).</summary>
+    [Theory]
+    [InlineData(new byte[] { 0xFF, 0xFE })]
+    [InlineData(new byte[] { 0xC3 })]
+    public async Task Meta_with_bytes_that_are_not_UTF8_is_a_400_and_nothing_is_stored(byte[] bad)
+    {
+        var http = await fixture.ClientAsync();
+        var app = Http.App(ApiFixture.NewApplicationId());
+        var body = Encoding.UTF8.GetBytes("{\"username\":\"utf\",\"phone_number\":\"9876543210\",\"meta\":{\"a\":\"x").Concat(bad)
+            .Concat(Encoding.UTF8.GetBytes("\"}}")).ToArray();
+
+        var (status, answer) = await PostAsync(http, $"{app}/customers", body, "application/json");
+
+        Assert.True(status == HttpStatusCode.BadRequest, $"{(int)status}: {answer}");
+        Http.AssertError(System.Text.Json.JsonDocument.Parse(answer).RootElement, "validation_failed");
+        Assert.Empty((await http.GetJsonAsync($"{app}/customers/list")).GetProperty("items").EnumerateArray());
+    }
+
+    /// <summary>Found by the fuzzing suite: an empty <c>excluding_ids</c> value was a 500.</summary>
+    [Fact]
+    public async Task An_empty_excluding_ids_value_is_ignored_not_a_500()
+    {
+        var http = await fixture.ClientAsync();
+        var app = Http.App(ApiFixture.NewApplicationId());
+        await http.GetJsonAsync($"{app}/user_attribute/definition?excluding_ids=&page_size=10");
+        Http.AssertError(await http.GetJsonAsync($"{app}/user_attribute/definition?excluding_ids=&excluding_ids=nope", HttpStatusCode.BadRequest),
+            "validation_failed", "excluding_ids");
+    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -164,7 +164,7 @@ internal sealed record UserAttributeDefinitionQuery : PagedQuery
     public string? Name { get; init; }
 
     public IReadOnlyList<string> ExcludedIds() =>
-        (ExcludingIds ?? []).SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        (ExcludingIds ?? []).OfType<string>().SelectMany(x => x.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         .Select(x => x.ToLowerInvariant()).Distinct().ToList();
 }
 
