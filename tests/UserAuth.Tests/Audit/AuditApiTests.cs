@@ -198,7 +198,6 @@ public abstract class AuditApiTests(ApiFixture fixture)
                 new TimelineEvent { Type = "unblocked", Title = "Account unblocked", Date = created.AddDays(2) },
             ],
         };
-        user.RefreshDerived();
         await fixture.Services.GetRequiredService<IUserStore>().InsertAsync(user, None);
         if (fixture.Store == StoreKind.Sqlite)
         {
