@@ -25,7 +25,8 @@ public sealed class VerifiedSecretCacheTests(SqliteApiFixture fixture)
         var (clientId, secret) = await NewClientAsync();
         Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(http, clientId, secret));
 
-        // Cached: a right secret skips PBKDF2 (~25 ms by design), a wrong one never does. Interleaved, medians.
+        // Cached: a right secret skips PBKDF2 (~25 ms by design), a wrong one never does. Interleaved; the fastest of each,
+        // since load on a shared machine only ever slows a request (the minimum is the work's own cost).
         var cached = new List<double>();
         var wrong = new List<double>();
         for (var i = 0; i < 9; i++)
@@ -34,8 +35,8 @@ public sealed class VerifiedSecretCacheTests(SqliteApiFixture fixture)
             wrong.Add(await TimeAsync(http, clientId, secret + "-not", HttpStatusCode.Unauthorized));
         }
 
-        Assert.True(Median(cached) < Median(wrong) * 0.5,
-            $"a cached right secret: {Median(cached):F1} ms; a wrong secret (one PBKDF2): {Median(wrong):F1} ms");
+        Assert.True(cached.Min() < wrong.Min() * 0.5,
+            $"a cached right secret: {cached.Min():F1} ms; a wrong secret (one PBKDF2): {wrong.Min():F1} ms");
 
         // The cache answers only for the secret that verified, and only for its client.
         var (otherId, otherSecret) = await NewClientAsync();
@@ -99,5 +100,4 @@ public sealed class VerifiedSecretCacheTests(SqliteApiFixture fixture)
         return response.StatusCode;
     }
 
-    private static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 }
