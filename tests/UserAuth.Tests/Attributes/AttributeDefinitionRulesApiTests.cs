@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -176,7 +175,7 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
         var store = fixture.Services.GetRequiredService<IAttributeStore>();
         var tenant = new Tenant("1001", app);
         var attempts = 0;
-        var racing = RacingAttributeStore.Create(store, replacing: async () =>
+        var racing = RacingStore.Over(store, (nameof(IAttributeStore.ReplaceDefinitionAsync), async () =>
         {
             attempts++;
             // Another writer changes the definition between this request's read and its write.
@@ -185,7 +184,7 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
             current.Description = $"other writer {attempts}";
             current.Version++;
             Assert.True(await store.ReplaceDefinitionAsync(current, version, Ct));
-        });
+        }));
 
         var service = Service(racing);
         var error = await Assert.ThrowsAsync<ConflictException>(() =>
@@ -199,7 +198,7 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
 
         // One lost race and then a win: the update lands on the other writer's version.
         attempts = 0;
-        var once = RacingAttributeStore.Create(store, replacing: async () =>
+        var once = RacingStore.Over(store, (nameof(IAttributeStore.ReplaceDefinitionAsync), async () =>
         {
             if (++attempts == 1)
             {
@@ -209,7 +208,7 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
                 current.Version++;
                 Assert.True(await store.ReplaceDefinitionAsync(current, version, Ct));
             }
-        });
+        }));
         var updated = await Service(once).UpdateAsync(tenant, Id(definition), new UpdateUserAttributeDefinition { Name = "mine" }, "tests", Ct);
         Assert.Equal(2, attempts);
         Assert.Equal("mine", updated.Name);
@@ -223,8 +222,8 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
         var definition = await http.DefineAsync(app, "string");
         var store = fixture.Services.GetRequiredService<IAttributeStore>();
         var tenant = new Tenant("1001", app);
-        var racing = RacingAttributeStore.Create(store, deleting: async () =>
-            Assert.True(await store.DeleteDefinitionAsync(tenant, Id(definition), Ct)));
+        var racing = RacingStore.Over(store, (nameof(IAttributeStore.DeleteDefinitionAsync), async () =>
+            Assert.True(await store.DeleteDefinitionAsync(tenant, Id(definition), Ct))));
 
         var error = await Assert.ThrowsAsync<NotFoundException>(() => Service(racing).DeleteAsync(tenant, Id(definition), Ct));
 
@@ -241,8 +240,8 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
         var http = await fixture.ClientAsync();
         var slug = $"raced_{Guid.NewGuid():N}"[..20];
         // The other request's insert lands between this request's slug check and its insert.
-        var racing = RacingAttributeStore.Create(store, inserting: async () =>
-            await http.PostJsonAsync(Definitions(app), new { name = "first", slug, type = "string" }));
+        var racing = RacingStore.Over(store, (nameof(IAttributeStore.InsertDefinitionAsync), async () =>
+            await http.PostJsonAsync(Definitions(app), new { name = "first", slug, type = "string" })));
 
         var error = await Assert.ThrowsAsync<ConflictException>(() => Service(racing).CreateAsync(tenant,
             new CreateUserAttributeDefinition { Name = "second", Slug = slug, Type = "string" }, "tests", Ct));
@@ -253,69 +252,6 @@ public abstract class AttributeDefinitionRulesApiTests(ApiFixture fixture)
 
     private AttributeDefinitionService Service(IAttributeStore store) =>
         new(store, fixture.Services.GetRequiredService<Identifiers>(), TimeProvider.System, NullLogger<AttributeDefinitionService>.Instance);
-
-    /// <summary>The real store, with another writer's change run just before each definition insert, replace or delete.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1852", Justification = "DispatchProxy derives from it at run time.")]
-    private class RacingAttributeStore : DispatchProxy
-    {
-        private IAttributeStore inner = null!;
-        private Func<Task>? replacing;
-        private Func<Task>? deleting;
-        private Func<Task>? inserting;
-
-        public static IAttributeStore Create(IAttributeStore inner, Func<Task>? replacing = null, Func<Task>? deleting = null,
-            Func<Task>? inserting = null)
-        {
-            var proxy = Create<IAttributeStore, RacingAttributeStore>();
-            var racing = (RacingAttributeStore)(object)proxy;
-            racing.inner = inner;
-            racing.replacing = replacing;
-            racing.deleting = deleting;
-            racing.inserting = inserting;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            var before = targetMethod!.Name switch
-            {
-                nameof(IAttributeStore.ReplaceDefinitionAsync) => replacing,
-                nameof(IAttributeStore.DeleteDefinitionAsync) => deleting,
-                nameof(IAttributeStore.InsertDefinitionAsync) => inserting,
-                _ => null,
-            };
-            if (before is null)
-            {
-                return Forward(targetMethod, args);
-            }
-
-            return targetMethod.ReturnType == typeof(Task) ? ThenForwardVoidAsync(before, targetMethod, args) : ThenForwardAsync(before, targetMethod, args);
-        }
-
-        private async Task ThenForwardVoidAsync(Func<Task> before, MethodInfo method, object?[]? args)
-        {
-            await before();
-            await (Task)Forward(method, args)!;
-        }
-
-        private async Task<bool> ThenForwardAsync(Func<Task> before, MethodInfo method, object?[]? args)
-        {
-            await before();
-            return await (Task<bool>)Forward(method, args)!;
-        }
-
-        private object? Forward(MethodInfo method, object?[]? args)
-        {
-            try
-            {
-                return method.Invoke(inner, args);
-            }
-            catch (TargetInvocationException e) when (e.InnerException is not null)
-            {
-                throw e.InnerException;
-            }
-        }
-    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -86,7 +85,7 @@ public abstract class GroupChangeRulesApiTests(ApiFixture fixture)
         var store = fixture.Services.GetRequiredService<IUserGroupStore>();
         var tenant = new Tenant("1001", app);
         var attempts = 0;
-        var racing = RacingGroupStore.Create(store, async () =>
+        var racing = RacingStore.Over(store, (nameof(IUserGroupStore.ReplaceAsync), async () =>
         {
             attempts++;
             var current = (await store.FindByUidAsync(tenant, uid, Ct))!;
@@ -94,7 +93,7 @@ public abstract class GroupChangeRulesApiTests(ApiFixture fixture)
             current.Description = $"other writer {attempts}";
             current.Version++;
             Assert.True(await store.ReplaceAsync(current, version, Ct));
-        });
+        }));
 
         var error = await Assert.ThrowsAsync<ConflictException>(() =>
             Service(racing).ChangeAsync(tenant, uid, new GroupChange("mine", null, null, null, null, null), Ct));
@@ -109,44 +108,6 @@ public abstract class GroupChangeRulesApiTests(ApiFixture fixture)
     private UserGroupService Service(IUserGroupStore store) =>
         new(store, fixture.Services.GetRequiredService<IUserStore>(), fixture.Services.GetRequiredService<IErrorReportStore>(),
             fixture.Services.GetRequiredService<JobScheduler>(), fixture.Services.GetRequiredService<IOptions<JobOptions>>(), TimeProvider.System);
-
-    /// <summary>The real store, with another writer's change run just before each replace.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1852", Justification = "DispatchProxy derives from it at run time.")]
-    private class RacingGroupStore : DispatchProxy
-    {
-        private IUserGroupStore inner = null!;
-        private Func<Task> replacing = null!;
-
-        public static IUserGroupStore Create(IUserGroupStore inner, Func<Task> replacing)
-        {
-            var proxy = Create<IUserGroupStore, RacingGroupStore>();
-            var racing = (RacingGroupStore)(object)proxy;
-            racing.inner = inner;
-            racing.replacing = replacing;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args) =>
-            targetMethod!.Name == nameof(IUserGroupStore.ReplaceAsync) ? ThenForwardAsync(targetMethod, args) : Forward(targetMethod, args);
-
-        private async Task<bool> ThenForwardAsync(MethodInfo method, object?[]? args)
-        {
-            await replacing();
-            return await (Task<bool>)Forward(method, args)!;
-        }
-
-        private object? Forward(MethodInfo method, object?[]? args)
-        {
-            try
-            {
-                return method.Invoke(inner, args);
-            }
-            catch (TargetInvocationException e) when (e.InnerException is not null)
-            {
-                throw e.InnerException;
-            }
-        }
-    }
 }
 
 [Collection(SqliteCollection.Name)]

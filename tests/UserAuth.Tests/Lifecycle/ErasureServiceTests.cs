@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Reflection;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -118,7 +117,7 @@ public abstract class ErasureServiceTests(ApiFixture fixture)
         // Another writer wins between the run's query and its write: the run's copy is stale, its write loses, and on
         // reading the user again it finds a live user.
         var restored = 0;
-        var racing = RacingStore.Create(Store, app, async () =>
+        var racing = Narrowed(async () =>
         {
             await ChangeAsync(id, u =>
             {
@@ -145,7 +144,7 @@ public abstract class ErasureServiceTests(ApiFixture fixture)
     {
         var id = await DeletedUserAsync();
         await ChangeAsync(id, u => u.DeleteOn = Now.AddMinutes(-1));
-        var racing = RacingStore.Create(Store, app, async () =>
+        var racing = Narrowed(async () =>
             Assert.Equal(1, await Service(new ListLogger()).EraseDueAsync(Ct)));
 
         Assert.Equal(0, await Service(new ListLogger(), store: racing).EraseDueAsync(Ct));
@@ -157,9 +156,33 @@ public abstract class ErasureServiceTests(ApiFixture fixture)
 
     /// <summary>A run over this test's application only, at <see cref="Now"/>.</summary>
     private ErasureService Service(ListLogger logs, ServiceMetrics? metrics = null, IUserStore? store = null) =>
-        new(store ?? RacingStore.Create(Store, app, null), fixture.Services.GetRequiredService<UserService>(), new FixedClock(Now),
+        new(store ?? Narrowed(null), fixture.Services.GetRequiredService<UserService>(), new FixedClock(Now),
             Options.Create(new ErasureOptions()), metrics ?? fixture.Services.GetRequiredService<ServiceMetrics>(),
             fixture.Services.GetRequiredService<AuditService>(), logs);
+
+    /// <summary>
+    /// The real store, with the due query narrowed to this test's application and, once, another writer's change
+    /// (<paramref name="meanwhile"/>) run after the query and before the run writes.
+    /// </summary>
+    private IUserStore Narrowed(Func<Task>? meanwhile)
+    {
+        var store = Store;
+        return RacingStore.Answering(store, nameof(IUserStore.FindDeletedDueAsync),
+            args => DueAsync((DateTime)args[0]!, (int)args[1]!, (CancellationToken)args[2]!));
+
+        async Task<IReadOnlyList<User>> DueAsync(DateTime now, int limit, CancellationToken cancellationToken)
+        {
+            var due = (await store.FindDeletedDueAsync(now, 10_000, cancellationToken))
+                .Where(u => u.ApplicationId == app).Take(limit).ToList();
+            if (meanwhile is { } change)
+            {
+                meanwhile = null;
+                await change();
+            }
+
+            return due;
+        }
+    }
 
     /// <summary>The user's timeline as getUserTimeline builds it (events live in the audit store).</summary>
     private async Task<IReadOnlyList<TimelineEvent>> TimelineOfAsync(string id) =>
@@ -260,58 +283,6 @@ public abstract class ErasureServiceTests(ApiFixture fixture)
         }
 
         public void Dispose() => provider.Dispose();
-    }
-
-    /// <summary>
-    /// The real store, with the due query narrowed to one application and, once, another writer's change run after the
-    /// query and before the run writes.
-    /// </summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1852", Justification = "DispatchProxy derives from it at run time.")]
-    private class RacingStore : DispatchProxy
-    {
-        private IUserStore inner = null!;
-        private string application = "";
-        private Func<Task>? meanwhile;
-
-        public static IUserStore Create(IUserStore inner, string application, Func<Task>? meanwhile)
-        {
-            var proxy = Create<IUserStore, RacingStore>();
-            var racing = (RacingStore)(object)proxy;
-            racing.inner = inner;
-            racing.application = application;
-            racing.meanwhile = meanwhile;
-            return proxy;
-        }
-
-        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
-        {
-            if (targetMethod!.Name == nameof(IUserStore.FindDeletedDueAsync))
-            {
-                return FindDeletedDueAsync((DateTime)args![0]!, (int)args[1]!, (CancellationToken)args[2]!);
-            }
-
-            try
-            {
-                return targetMethod.Invoke(inner, args);
-            }
-            catch (TargetInvocationException e) when (e.InnerException is not null)
-            {
-                throw e.InnerException;
-            }
-        }
-
-        private async Task<IReadOnlyList<User>> FindDeletedDueAsync(DateTime now, int limit, CancellationToken cancellationToken)
-        {
-            var due = (await inner.FindDeletedDueAsync(now, 10_000, cancellationToken))
-                .Where(u => u.ApplicationId == application).Take(limit).ToList();
-            if (meanwhile is { } change)
-            {
-                meanwhile = null;
-                await change();
-            }
-
-            return due;
-        }
     }
 }
 
