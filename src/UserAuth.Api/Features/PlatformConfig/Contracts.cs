@@ -160,6 +160,39 @@ internal sealed record PlatformSchema
             Version = config.Version,
         };
     }
+
+    /// <summary>The change a request <see cref="PlatformSchemaValidator"/> passed asks for (read-only fields ignored).</summary>
+    public PlatformConfigChange ToChange() => new()
+    {
+        Active = Active,
+        MobileImage = MobileImage,
+        DesktopImage = DesktopImage,
+        Register = Register,
+        ForgotPassword = ForgotPassword,
+        SkipCaptcha = SkipCaptcha,
+        SkipLogin = SkipLogin,
+        Display = Display,
+        Subtext = Subtext,
+        Name = Name,
+        Meta = Meta is { } meta ? JsonSerializer.Serialize(meta, Common.JsonDefaults.Options) : null,
+        Social = Social is { } social ? new SocialChange(social.AccountKit, social.Apple, social.Facebook, social.Google) : null,
+        FlashCard = FlashCard is { } card ? new FlashCardChange(card.Text, card.TextColor, card.BackgroundColor) : null,
+        Login = Login is { } login ? new LoginChange(login.Password, login.Otp) : null,
+        RequiredEmail = FieldRequirement.ToChange(RequiredFields?.Email),
+        RequiredMobile = FieldRequirement.ToChange(RequiredFields?.Mobile),
+        RegisterRequiredEmail = FieldRequirement.ToChange(RegisterRequiredFields?.Email),
+        RegisterRequiredMobile = FieldRequirement.ToChange(RegisterRequiredFields?.Mobile),
+        LookAndFeel = LookAndFeel is { } look ? new LookAndFeelChange(look.CardPosition, look.BackgroundColor) : null,
+        Google = SocialApp.ToChange(SocialTokens?.Google),
+        Facebook = SocialApp.ToChange(SocialTokens?.Facebook),
+        AccountKit = SocialApp.ToChange(SocialTokens?.AccountKit),
+        Session = SessionConfig is { } session ? new SessionChange(session.Duration, session.Type, session.IsRolling) : null,
+        DeleteAccountReasons = DeleteAccountReasons?
+            .Select(r => new DeleteAccountReason { ReasonId = r.ReasonId!, ReasonText = r.ReasonText!, ShowTextArea = r.ShowTextArea })
+            .ToList(),
+        DeleteAccountDay = DeleteAccountDay,
+        DeleteAccountConsent = DeleteAccountConsent?.ConsentText,
+    };
 }
 
 /// <summary>Social: which social logins are offered.</summary>
@@ -208,6 +241,8 @@ internal abstract record FieldRequirement
     public bool? IsRequired { get; init; }
 
     public string? Level { get; init; }
+
+    public static FieldRuleChange? ToChange(FieldRequirement? sent) => sent is null ? null : new(sent.IsRequired, sent.Level);
 }
 
 /// <summary>PlatformEmail.</summary>
@@ -262,6 +297,9 @@ internal abstract record SocialApp
     public string? AppIdSpelledAsInExample { get; init; }
 
     public string? AppSecret { get; init; }
+
+    /// <summary>The sent app's settings: <c>app_id</c>, or <c>appId</c> as the reference's example spells it.</summary>
+    public static SocialAppChange? ToChange(SocialApp? sent) => sent is null ? null : new(sent.AppId ?? sent.AppIdSpelledAsInExample, sent.AppSecret);
 }
 
 /// <summary>Google.</summary>

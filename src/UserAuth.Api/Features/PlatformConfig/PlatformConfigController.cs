@@ -36,7 +36,7 @@ internal sealed class PlatformConfigController(PlatformConfigService configs) : 
     public async Task<PlatformSchema> UpdatePlatformConfig([FromBody] PlatformSchema body,
         [FromHeader(Name = IfMatch.HeaderName)] string? ifMatch, CancellationToken cancellationToken)
     {
-        var config = await configs.UpdateAsync(Tenant, body, IfMatch.Parse(ifMatch), cancellationToken);
+        var config = await configs.UpdateAsync(Tenant, body.ToChange(), IfMatch.Parse(ifMatch), cancellationToken);
         ETags.Set(Response, config.Version);
         return PlatformSchema.From(config);
     }

@@ -19,11 +19,11 @@ internal sealed class PlatformConfigService(
     /// Applies the sent fields over the stored configuration (or the defaults) and writes it conditionally on its
     /// version, retrying when a concurrent write won, so no update is lost.
     /// </summary>
-    public Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformSchema request, CancellationToken cancellationToken) =>
-        UpdateAsync(tenant, request, null, cancellationToken);
+    public Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformConfigChange change, CancellationToken cancellationToken) =>
+        UpdateAsync(tenant, change, null, cancellationToken);
 
     /// <summary>As above; with <paramref name="ifMatch"/>, only while the version is one the caller read (else 412).</summary>
-    public async Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformSchema request, IfMatch? ifMatch,
+    public async Task<PlatformConfigDocument> UpdateAsync(Tenant tenant, PlatformConfigChange change, IfMatch? ifMatch,
         CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
@@ -32,7 +32,7 @@ internal sealed class PlatformConfigService(
             var config = stored ?? PlatformConfigDocument.DefaultsFor(tenant);
             var expected = config.Version;
             ifMatch?.Check(expected, "platform configuration");
-            Apply(config, request);
+            Apply(config, change);
 
             var now = clock.UtcNowMs();
             config.Version = expected + 1;
@@ -58,26 +58,23 @@ internal sealed class PlatformConfigService(
         throw new ConflictException("The platform configuration is being changed by other requests; try again.", "concurrent_update");
     }
 
-    private void Apply(PlatformConfigDocument config, PlatformSchema request)
+    private void Apply(PlatformConfigDocument config, PlatformConfigChange change)
     {
-        config.Active = request.Active ?? config.Active;
-        config.MobileImage = request.MobileImage ?? config.MobileImage;
-        config.DesktopImage = request.DesktopImage ?? config.DesktopImage;
-        config.Register = request.Register ?? config.Register;
-        config.ForgotPassword = request.ForgotPassword ?? config.ForgotPassword;
-        config.SkipCaptcha = request.SkipCaptcha ?? config.SkipCaptcha;
-        config.SkipLogin = request.SkipLogin ?? config.SkipLogin;
-        config.Display = request.Display ?? config.Display;
-        config.Subtext = request.Subtext ?? config.Subtext;
-        config.Name = request.Name ?? config.Name;
-        config.DeleteAccountDay = request.DeleteAccountDay ?? config.DeleteAccountDay;
-        config.DeleteAccountConsent = request.DeleteAccountConsent?.ConsentText ?? config.DeleteAccountConsent;
-        if (request.Meta is { } meta)
-        {
-            config.Meta = System.Text.Json.JsonSerializer.Serialize(meta, JsonDefaults.Options);
-        }
+        config.Active = change.Active ?? config.Active;
+        config.MobileImage = change.MobileImage ?? config.MobileImage;
+        config.DesktopImage = change.DesktopImage ?? config.DesktopImage;
+        config.Register = change.Register ?? config.Register;
+        config.ForgotPassword = change.ForgotPassword ?? config.ForgotPassword;
+        config.SkipCaptcha = change.SkipCaptcha ?? config.SkipCaptcha;
+        config.SkipLogin = change.SkipLogin ?? config.SkipLogin;
+        config.Display = change.Display ?? config.Display;
+        config.Subtext = change.Subtext ?? config.Subtext;
+        config.Name = change.Name ?? config.Name;
+        config.DeleteAccountDay = change.DeleteAccountDay ?? config.DeleteAccountDay;
+        config.DeleteAccountConsent = change.DeleteAccountConsent ?? config.DeleteAccountConsent;
+        config.Meta = change.Meta ?? config.Meta;
 
-        if (request.Social is { } social)
+        if (change.Social is { } social)
         {
             config.Social.AccountKit = social.AccountKit ?? config.Social.AccountKit;
             config.Social.Apple = social.Apple ?? config.Social.Apple;
@@ -85,35 +82,35 @@ internal sealed class PlatformConfigService(
             config.Social.Google = social.Google ?? config.Social.Google;
         }
 
-        if (request.FlashCard is { } card)
+        if (change.FlashCard is { } card)
         {
             config.FlashCard.Text = card.Text ?? config.FlashCard.Text;
             config.FlashCard.TextColor = card.TextColor ?? config.FlashCard.TextColor;
             config.FlashCard.BackgroundColor = card.BackgroundColor ?? config.FlashCard.BackgroundColor;
         }
 
-        if (request.Login is { } login)
+        if (change.Login is { } login)
         {
             config.Login.Password = login.Password ?? config.Login.Password;
             config.Login.Otp = login.Otp ?? config.Login.Otp;
         }
 
-        Merge(config.RequiredFields.Email, request.RequiredFields?.Email);
-        Merge(config.RequiredFields.Mobile, request.RequiredFields?.Mobile);
-        Merge(config.RegisterRequiredFields.Email, request.RegisterRequiredFields?.Email);
-        Merge(config.RegisterRequiredFields.Mobile, request.RegisterRequiredFields?.Mobile);
+        Merge(config.RequiredFields.Email, change.RequiredEmail);
+        Merge(config.RequiredFields.Mobile, change.RequiredMobile);
+        Merge(config.RegisterRequiredFields.Email, change.RegisterRequiredEmail);
+        Merge(config.RegisterRequiredFields.Mobile, change.RegisterRequiredMobile);
 
-        if (request.LookAndFeel is { } look)
+        if (change.LookAndFeel is { } look)
         {
             config.LookAndFeel.CardPosition = look.CardPosition ?? config.LookAndFeel.CardPosition;
             config.LookAndFeel.BackgroundColor = look.BackgroundColor ?? config.LookAndFeel.BackgroundColor;
         }
 
-        Merge(config.SocialTokens.Google, request.SocialTokens?.Google, "social_tokens.google");
-        Merge(config.SocialTokens.Facebook, request.SocialTokens?.Facebook, "social_tokens.facebook");
-        Merge(config.SocialTokens.AccountKit, request.SocialTokens?.AccountKit, "social_tokens.account_kit");
+        Merge(config.SocialTokens.Google, change.Google, "social_tokens.google");
+        Merge(config.SocialTokens.Facebook, change.Facebook, "social_tokens.facebook");
+        Merge(config.SocialTokens.AccountKit, change.AccountKit, "social_tokens.account_kit");
 
-        if (request.SessionConfig is { } session)
+        if (change.Session is { } session)
         {
             config.SessionConfig.Duration = session.Duration ?? config.SessionConfig.Duration;
             config.SessionConfig.Type = session.Type ?? config.SessionConfig.Type;
@@ -127,18 +124,13 @@ internal sealed class PlatformConfigService(
             }
         }
 
-        if (request.DeleteAccountReasons is { } reasons)
+        if (change.DeleteAccountReasons is { } reasons)
         {
-            config.DeleteAccountReasons = reasons.Select(r => new DeleteAccountReason
-            {
-                ReasonId = r.ReasonId!,
-                ReasonText = r.ReasonText!,
-                ShowTextArea = r.ShowTextArea,
-            }).ToList();
+            config.DeleteAccountReasons = [.. reasons];
         }
     }
 
-    private static void Merge(FieldRule rule, FieldRequirement? sent)
+    private static void Merge(FieldRule rule, FieldRuleChange? sent)
     {
         if (sent is null)
         {
@@ -153,14 +145,14 @@ internal sealed class PlatformConfigService(
     /// <c>app_secret</c>: absent keeps the stored secret, the masked value shown keeps it too, <c>""</c> removes it,
     /// anything else replaces it (encrypted). A different masked-looking value is refused rather than stored as a secret.
     /// </summary>
-    private void Merge(SocialAppSettings app, SocialApp? sent, string field)
+    private void Merge(SocialAppSettings app, SocialAppChange? sent, string field)
     {
         if (sent is null)
         {
             return;
         }
 
-        app.AppId = sent.AppId ?? sent.AppIdSpelledAsInExample ?? app.AppId;
+        app.AppId = sent.AppId ?? app.AppId;
         switch (sent.AppSecret)
         {
             case null:
