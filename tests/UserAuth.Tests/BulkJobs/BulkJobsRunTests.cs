@@ -258,15 +258,36 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
             users.Add(await http.NewCustomerAsync(app));
         }
 
-        var url = files.Serve("members.csv", "email,action\n" + $"{users[1].Email},add\n{users[3].Email},add\n");
+        // users[4] is a member while archived: a group lists live users only, so the export leaves it out.
+        var url = files.Serve("members.csv", "email,action\n" + $"{users[1].Email},add\n{users[3].Email},add\n{users[4].Email},add\n");
         var group = await http.PostJsonAsync($"{P}/user_group", new { name = "vip", description = "d", file_url = url });
         var uid = group.GetProperty("uid").GetInt64();
         Assert.Equal("completed", (await Groups.GroupTestSupport.WaitDoneAsync(http, P, uid)).GetProperty("status").GetString());
+        await http.PutJsonAsync($"{P}/customers/archive", new { user_id = users[4].Id });
 
         var job = await Bulk.WaitAsync(http, app, Id(await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv", group_id = uid })));
         Assert.Equal((2L, 2L, 0L), Bulk.Count(job));
         var emails = Bulk.ParseCsv(await Bulk.DownloadAsync(http, Bulk.Link(job, "file"))).Skip(1).Select(r => r[4]).ToList();
         Assert.Equal([users[1].Email, users[3].Email], emails);
+        var archived = await Bulk.WaitAsync(http, app, Id(await http.PostJsonAsync($"{P}/users/jobs/export",
+            new { file_format = "csv", group_id = uid, status = "archived" })));
+        Assert.Equal((0L, 0L, 0L), Bulk.Count(archived));
+
+        // A conditional group: its members among each page come from one attribute query.
+        var tier = Attributes.AttributeApi.Id(await Attributes.AttributeApi.DefineAsync(http, app, "string"));
+        await Attributes.AttributeApi.SetAsync(http, app, tier, users[0].Id, "gold");
+        await Attributes.AttributeApi.SetAsync(http, app, tier, users[2].Id, "gold");
+        await Attributes.AttributeApi.SetAsync(http, app, tier, users[3].Id, "silver");
+        var gold = await http.PostJsonAsync($"{P}/user_group", new
+        {
+            name = "gold", description = "d", type = "conditional",
+            conditions = new[] { new { user_attribute_definition_id = tier, type = "eq", value = "gold" } },
+        });
+        var conditional = await Bulk.WaitAsync(http, app, Id(await http.PostJsonAsync($"{P}/users/jobs/export",
+            new { file_format = "csv", group_id = gold.GetProperty("uid").GetInt64() })));
+        Assert.Equal((2L, 2L, 0L), Bulk.Count(conditional));
+        Assert.Equal([users[0].Email, users[2].Email],
+            Bulk.ParseCsv(await Bulk.DownloadAsync(http, Bulk.Link(conditional, "file"))).Skip(1).Select(r => r[4]).ToList());
         Http.AssertError(await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv", group_id = uid + 100 }, HttpStatusCode.BadRequest),
             "validation_failed", "group_id");
     }

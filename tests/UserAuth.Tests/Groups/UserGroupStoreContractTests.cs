@@ -133,6 +133,13 @@ public abstract class UserGroupStoreContractTests(ApiFixture fixture)
         Assert.Equal(2, total);
         Assert.Equal([live2 == ids[0] ? live2 : live1], (await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 1, None)).UserIds);
         Assert.Equal([group.Uid], await Store.FindUidsOfMemberAsync(tenant, live1, None));
+        var stranger = await NewUserAsync();
+        Assert.Equal(new[] { live1, live2 }.Order(),
+            await Store.FindLiveMembersAmongAsync(tenant, group.Uid, [live2, archived, stranger, live1, "000000000000000000000000"], None));
+        Assert.Equal([live2], await Store.FindLiveMembersAmongAsync(tenant, group.Uid, [live2], None));
+        Assert.Empty(await Store.FindLiveMembersAmongAsync(tenant, group.Uid + 1, [live1, live2], None));
+        Assert.Empty(await Store.FindLiveMembersAmongAsync(new Tenant("2002", tenant.ApplicationId), group.Uid, [live1], None));
+        Assert.Empty(await Store.FindLiveMembersAmongAsync(tenant, group.Uid, [], None));
 
         await Store.RemoveMembersAsync(tenant, group.Uid, [live1, live1], None);
         Assert.Equal([live2], (await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 10, None)).UserIds);

@@ -66,14 +66,13 @@ internal sealed class ExportProcessor(
             {
                 var page = await users.ListByCreationAsync(run.Tenant, state, filter.CreatedFrom, to, cursor, batchSize, token);
                 long written = 0;
-                var matching = new List<User>(page.Count);
-                foreach (var user in page)
+                var matching = page.Where(user => Matches(user, filter.Status, search)).ToList();
+                if (filter.GroupId is { } uid && matching.Count > 0)
                 {
-                    if (Matches(user, filter.Status, search) &&
-                        (filter.GroupId is not { } uid || (await groups.GroupsOfUserAsync(run.Tenant, user.Id, token)).Any(g => g.Uid == uid)))
-                    {
-                        matching.Add(user);
-                    }
+                    // The page's members of the group, in one query (a group's members are live users only).
+                    var members = await groups.MembersAmongAsync(run.Tenant, uid,
+                        matching.Where(u => u.State == UserState.Live).Select(u => u.Id).ToList(), token);
+                    matching.RemoveAll(u => !members.Contains(u.Id));
                 }
 
                 if (compiled is not null && matching.Count > 0)

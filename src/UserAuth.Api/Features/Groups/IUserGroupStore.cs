@@ -41,6 +41,13 @@ internal interface IUserGroupStore
     Task<(IReadOnlyList<string> UserIds, long Total)> ListLiveMembersAsync(Tenant tenant, long uid, int skip, int take,
         CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Of <paramref name="userIds"/>, those the bulk group lists as members and whose user is live: one set query for a
+    /// page of users (the export's group filter), not one look-up per user.
+    /// </summary>
+    Task<IReadOnlyList<string>> FindLiveMembersAmongAsync(Tenant tenant, long uid, IReadOnlyCollection<string> userIds,
+        CancellationToken cancellationToken);
+
     /// <summary>The uids of the bulk groups that list the user as a member.</summary>
     Task<IReadOnlyList<long>> FindUidsOfMemberAsync(Tenant tenant, string userId, CancellationToken cancellationToken);
 }

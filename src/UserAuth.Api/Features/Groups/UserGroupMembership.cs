@@ -48,6 +48,30 @@ internal sealed class UserGroupMembership(UserGroupService groups, IUserAttribut
         return filter is null ? ([], 0) : await attributes.FindUserIdsAsync(tenant, filter, page.Skip, page.PageSize, null, cancellationToken);
     }
 
+    /// <summary>
+    /// Of <paramref name="userIds"/>, the members of group <paramref name="uid"/> (of either kind): one query for them
+    /// all (the export's group filter runs it once per page). No such group: none.
+    /// </summary>
+    public async Task<IReadOnlySet<string>> MembersAmongAsync(Tenant tenant, long uid, IReadOnlyCollection<string> userIds,
+        CancellationToken cancellationToken)
+    {
+        if (userIds.Count == 0 || await store.FindByUidAsync(tenant, uid, cancellationToken) is not { } group)
+        {
+            return new HashSet<string>();
+        }
+
+        if (group.Type != GroupTypes.Conditional)
+        {
+            return (await store.FindLiveMembersAmongAsync(tenant, uid, userIds, cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var filter = await CompileStoredAsync(tenant, group, cancellationToken);
+        return filter is null
+            ? new HashSet<string>()
+            : (await attributes.FindUserIdsAsync(tenant, filter, 0, userIds.Count, userIds.ToList(), cancellationToken)).UserIds
+                .ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <summary>The user's groups of both kinds, ascending by uid (conditional groups: at most <see cref="UserGroupService.MaxGroupsPerUserLookup"/>).</summary>
     public async Task<IReadOnlyList<UserGroup>> GroupsOfUserAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
     {

@@ -197,6 +197,32 @@ internal sealed class MongoUserGroupStore : IUserGroupStore, IStoreInitializer
         return (page.Select(d => d["user_id"].AsObjectId.ToString()).ToList(), counted?.Count ?? 0);
     }
 
+    public async Task<IReadOnlyList<string>> FindLiveMembersAmongAsync(Tenant tenant, long uid, IReadOnlyCollection<string> userIds,
+        CancellationToken cancellationToken)
+    {
+        if (userIds.Count == 0)
+        {
+            return [];
+        }
+
+        // One query on the member index (application, company, group, user id in the list); $lookup reads each member's
+        // user by _id for its state.
+        var found = await members.Aggregate()
+            .Match(MemberFilter(tenant, uid) & Members.In(m => m.UserId, userIds))
+            .Sort(Builders<MemberDocument>.Sort.Ascending(m => m.UserId))
+            .AppendStage<BsonDocument>(new BsonDocument("$lookup", new BsonDocument
+            {
+                { "from", MongoUserStore.Layout.Collection },
+                { "localField", "user_id" },
+                { "foreignField", "_id" },
+                { "as", "user" },
+            }))
+            .Match(new BsonDocument("user.state", UserState.Live.ToString()))
+            .Project(new BsonDocument("user_id", 1))
+            .ToListAsync(cancellationToken);
+        return found.Select(d => d["user_id"].AsObjectId.ToString()).ToList();
+    }
+
     public async Task<IReadOnlyList<long>> FindUidsOfMemberAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
     {
         var found = await members.Find(Members.Eq(m => m.ApplicationId, tenant.ApplicationId) &

@@ -231,6 +231,36 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
         return (ids, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
     }
 
+    public async Task<IReadOnlyList<string>> FindLiveMembersAmongAsync(Tenant tenant, long uid, IReadOnlyCollection<string> userIds,
+        CancellationToken cancellationToken)
+    {
+        if (userIds.Count == 0)
+        {
+            return [];
+        }
+
+        // The ids as one JSON array: primary-key searches of the member table, then of users for the state.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT m.user_id FROM user_group_members m JOIN users u ON u.id = m.user_id AND u.state = 'live'
+            WHERE m.company_id = $company AND m.application_id = $application AND m.group_uid = $uid
+                AND m.user_id IN (SELECT value FROM json_each($ids))
+            ORDER BY m.user_id;
+            """;
+        BindTenant(command, tenant.CompanyId, tenant.ApplicationId);
+        command.Parameters.AddWithValue("$uid", uid);
+        command.Parameters.AddWithValue("$ids", JsonSerializer.Serialize(userIds));
+        var ids = new List<string>(userIds.Count);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            ids.Add(reader.GetString(0));
+        }
+
+        return ids;
+    }
+
     public async Task<IReadOnlyList<long>> FindUidsOfMemberAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
