@@ -43,6 +43,9 @@ public static class StoreChecker
             WHERE c.live != COALESCE(a.live, 0) OR c.archived != COALESCE(a.archived, 0)
                OR c.deleted != COALESCE(a.deleted, 0) OR c.erased != COALESCE(a.erased, 0);
             """),
+        ("user_counts paused after the import batch that paused it ended (user_counts_paused holds a row)", """
+            SELECT id FROM user_counts_paused;
+            """),
         ("an application with users but no user_counts row", """
             SELECT DISTINCT u.company_id || '/' || u.application_id FROM users u
             WHERE NOT EXISTS (SELECT 1 FROM user_counts c WHERE c.company_id = u.company_id AND c.application_id = u.application_id);
@@ -113,6 +116,6 @@ public static class StoreChecker
     }
 
     private static IEnumerable<string> TablesOf(string sql) =>
-        new[] { "users", "user_keys", "user_counts", "user_sessions", "user_groups", "user_group_members", "user_group_counters", "job_queue", "bulk_jobs" }
+        new[] { "users", "user_keys", "user_counts", "user_counts_paused", "user_sessions", "user_groups", "user_group_members", "user_group_counters", "job_queue", "bulk_jobs" }
             .Where(t => System.Text.RegularExpressions.Regex.IsMatch(sql, $@"\b{t}\b"));
 }

@@ -283,18 +283,19 @@ internal sealed class ImportProcessor(
             return new Checked(null, string.Join("; ", reasons));
         }
 
-        return new Checked(UserService.NewUser(tenant, request.ToCommand(identifiers), userId, now), null, values);
+        var user = UserService.NewUser(tenant, request.ToCommand(identifiers), userId, now);
+        return new Checked(user, null, values, [.. user.IdentityKeys]);
     }
 
     /// <summary>Checks a valid row against the rows before it (in file order) and records its identity keys.</summary>
     private static Checked Admit(ImportState state, Row row, Checked validated)
     {
-        if (validated.User is not { } user)
+        if (validated.User is null)
         {
             return validated;
         }
 
-        foreach (var key in user.IdentityKeys)
+        foreach (var key in validated.Keys)
         {
             if (state.Seen.TryGetValue(Hash(key), out var first))
             {
@@ -302,7 +303,7 @@ internal sealed class ImportProcessor(
             }
         }
 
-        foreach (var key in user.IdentityKeys)
+        foreach (var key in validated.Keys)
         {
             state.Seen[Hash(key)] = row.Number;
         }
@@ -330,13 +331,13 @@ internal sealed class ImportProcessor(
     {
         var job = run.Job;
         var rejected = new List<(Row Row, string Reason)>();
-        var candidates = new List<(Row Row, User User)>(batch.Count);
+        var candidates = new List<(Row Row, User User, string[] Keys)>(batch.Count);
         var valuesOf = new Dictionary<string, List<UserAttribute>>(StringComparer.Ordinal);
         for (var i = 0; i < batch.Count; i++)
         {
             if (checkedRows[i].User is { } user)
             {
-                candidates.Add((batch[i], user));
+                candidates.Add((batch[i], user, checkedRows[i].Keys));
                 if (checkedRows[i].Values is { } values)
                 {
                     valuesOf[user.Id] = values;
@@ -350,7 +351,7 @@ internal sealed class ImportProcessor(
 
         // Against stored users: a key held by another user rejects the row; held by the row's own id, the row was
         // written by an earlier run of this job (a batch retried after a crash).
-        var keys = candidates.SelectMany(c => c.User.IdentityKeys).Distinct().ToList();
+        var keys = candidates.SelectMany(c => c.Keys).Distinct().ToList();
         var holders = keys.Count == 0 ? [] : await users.FindByKeysAsync(run.Tenant, keys, keys.Count, run.Token);
         var heldBy = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var holder in holders)
@@ -364,14 +365,14 @@ internal sealed class ImportProcessor(
         var toWrite = new List<User>(candidates.Count);
         var written = new List<string>();
         long alreadyWritten = 0;
-        foreach (var (row, user) in candidates)
+        foreach (var (row, user, userKeys) in candidates)
         {
-            var taken = user.IdentityKeys.FirstOrDefault(k => heldBy.TryGetValue(k, out var id) && id != user.Id);
+            var taken = heldBy.Count == 0 ? null : userKeys.FirstOrDefault(k => heldBy.TryGetValue(k, out var id) && id != user.Id);
             if (taken is not null)
             {
                 rejected.Add((row, $"{Describe(taken)} belongs to another user"));
             }
-            else if (user.IdentityKeys.Any(heldBy.ContainsKey))
+            else if (heldBy.Count > 0 && userKeys.Any(heldBy.ContainsKey))
             {
                 // Written by an earlier run whose checkpoint was lost: its attribute values are written again (idempotent).
                 alreadyWritten++;
@@ -391,7 +392,7 @@ internal sealed class ImportProcessor(
             var lost = (await users.InsertManyAsync(toWrite, CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
             if (lost.Count > 0)
             {
-                foreach (var (row, user) in candidates.Where(c => lost.Contains(c.User.Id)))
+                foreach (var (row, _, _) in candidates.Where(c => lost.Contains(c.User.Id)))
                 {
                     rejected.Add((row, "an identity of this row (username, email or phone number) was taken by another user meanwhile"));
                 }
@@ -448,7 +449,7 @@ internal sealed class ImportProcessor(
             }
         }
 
-        var keys = validated.Sum(v => v.User?.IdentityKeys.Count ?? 0);
+        var keys = validated.Sum(v => v.Keys.Length);
         var expectedRows = Math.Min(options.Value.MaxRows, state.FileBytes / Math.Max(1, chars / rows.Count));
         var capacity = (long)(expectedRows * Math.Max(1.0, (double)keys / rows.Count) * 1.05);
         state.Seen.EnsureCapacity((int)Math.Min(capacity, 30_000_000));
@@ -456,7 +457,11 @@ internal sealed class ImportProcessor(
     }
 
     /// <summary>A checked row: its user and attribute values, or why it is rejected.</summary>
-    private readonly record struct Checked(User? User, string? Reason, List<UserAttribute>? Values = null);
+    private readonly record struct Checked(User? User, string? Reason, List<UserAttribute>? Values = null, string[]? UserKeys = null)
+    {
+        /// <summary>The user's identity keys, derived once (<see cref="User.IdentityKeys"/> derives them at every read).</summary>
+        public string[] Keys => UserKeys ?? [];
+    }
 
     private static string Describe(string key) => IdentityKeys.KindOf(key) switch
     {
