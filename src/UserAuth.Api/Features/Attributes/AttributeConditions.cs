@@ -9,6 +9,14 @@ namespace UserAuth.Api.Features.Attributes;
 /// nin</c>) and its operand (a scalar, or a list for <c>in</c>/<c>nin</c>/<c>btw</c>).</summary>
 internal sealed record AttributeCondition(string DefinitionId, string Operator, JsonElement Value);
 
+/// <summary>
+/// filterUsersByAttributes as the service takes it: live users matching all (<paramref name="MatchAll"/>) or any of the
+/// conditions, only the holder of this email / phone when given (both: the user holding both), one page, each with its
+/// values of <paramref name="DefinitionIds"/> (null: all).
+/// </summary>
+internal sealed record UsersByAttributes(bool MatchAll, IReadOnlyList<AttributeCondition> Conditions, string? Email, string? Phone,
+    IReadOnlyList<string>? DefinitionIds, PageRequest Page);
+
 /// <summary>Conditions checked against their definitions, ready to run. Build with <see cref="IUserAttributeQuery.CompileAsync"/>.</summary>
 internal sealed record CompiledAttributeFilter(bool MatchAll, IReadOnlyList<StoreCondition> Conditions,
     IReadOnlyList<AttributeDefinition> Definitions)

@@ -194,10 +194,10 @@ internal sealed class AttributesController(AttributeDefinitionService definition
     public async Task<UserAttributeFiltered> FilterUsersByAttributes([FromBody] UserAttributeFilter body,
         CancellationToken cancellationToken)
     {
-        var query = body.Query!;
+        var query = body.Query!.ToQuery();
         var (items, total) = await values.FilterAsync(Tenant, query, cancellationToken);
         return new UserAttributeFiltered(items.Select(i => UserAttributeFilteredList.From(i.User, i.Attributes)).ToList(),
-            PageInfo.For(new PageRequest(query.Page!.Value, query.Limit!.Value), total));
+            PageInfo.For(query.Page, total));
     }
 
     /// <summary>

@@ -291,6 +291,15 @@ internal sealed record UserAttributeFilterQuery
     public IReadOnlyList<string>? DefinitionIds { get; init; }
 
     public IReadOnlyList<UserAttributeFilterRequestConditions>? Conditions { get; init; }
+
+    /// <summary>The query of a request <see cref="UserAttributeFilterQueryValidator"/> passed.</summary>
+    public UsersByAttributes ToQuery() => new(
+        Type == "and",
+        (Conditions ?? []).Select(c => new AttributeCondition(c.DefinitionId ?? "", c.Type ?? "", c.Value)).ToList(),
+        Email,
+        Phone,
+        DefinitionIds,
+        new PageRequest(Page!.Value, Limit!.Value));
 }
 
 /// <summary>UserAttributeFilter: <c>{query}</c>.</summary>

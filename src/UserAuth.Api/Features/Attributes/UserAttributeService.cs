@@ -170,17 +170,16 @@ internal sealed class UserAttributeService(
 
     /// <summary>filterUsersByAttributes: live users matching the conditions, one page, each with its (selected) attributes.</summary>
     public async Task<(IReadOnlyList<(User User, List<UserAttributeValue> Attributes)> Items, long Total)> FilterAsync(Tenant tenant,
-        UserAttributeFilterQuery request, CancellationToken cancellationToken)
+        UsersByAttributes request, CancellationToken cancellationToken)
     {
-        var conditions = (request.Conditions ?? []).Select(c => new AttributeCondition(c.DefinitionId ?? "", c.Type ?? "", c.Value)).ToList();
-        var compiled = await query.CompileAsync(tenant, request.Type == "and", conditions, "query.conditions", cancellationToken);
+        var compiled = await query.CompileAsync(tenant, request.MatchAll, request.Conditions, "query.conditions", cancellationToken);
         IReadOnlyCollection<string>? among = null;
         if (!string.IsNullOrWhiteSpace(request.Email) || !string.IsNullOrWhiteSpace(request.Phone))
         {
             among = await UsersByIdentifierAsync(tenant, request.Email, request.Phone, cancellationToken);
         }
 
-        var page = new PageRequest(request.Page!.Value, request.Limit!.Value);
+        var page = request.Page;
         IReadOnlyList<string> ids;
         long total;
         if (compiled.Conditions.Count == 0)
