@@ -1,11 +1,14 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.Audit;
 using UserAuth.Api.Features.Customers;
 using UserAuth.Api.Storage.Sqlite;
 using UserAuth.Tests.Infrastructure;
+using UserAuth.Tests.Sessions;
 
 namespace UserAuth.Tests.Audit;
 
@@ -256,6 +259,98 @@ public abstract class AuditApiTests(ApiFixture fixture)
         Assert.True(await fixture.Services.GetRequiredService<AuditSweeper>().SweepAsync(None) >= 1);
         Assert.Equal(0, (await store.ListAsync(tenant, AuditKinds.Request, null, 0, 10, None)).Total);
         Assert.Equal(1, (await store.ListAsync(tenant, AuditKinds.Event, null, 0, 10, None)).Total);
+    }
+
+    [Fact]
+    public async Task A_record_is_kept_for_the_retention_period_from_the_write()
+    {
+        fixture.RequireStore();
+        var http = await fixture.ClientAsync();
+        var before = DateTime.UtcNow.AddSeconds(-1);
+        await NewUserAsync(http);
+
+        var stored = Assert.Single((await fixture.Services.GetRequiredService<IAuditStore>()
+            .ListAsync(new Tenant("1001", app), AuditKinds.Request, null, 0, 10, None)).Items);
+        Assert.NotNull(stored.ExpiresAt);
+        Assert.InRange(stored.At, before, DateTime.UtcNow.AddSeconds(1));
+        Assert.InRange(stored.ExpiresAt!.Value, stored.At.AddDays(365), DateTime.UtcNow.AddDays(365).AddSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_record_the_store_refuses_once_is_written_by_the_one_retry()
+    {
+        fixture.RequireStore();
+        var failing = new FailingAuditStore { Failures = 1 };
+        await using var instance = failing.InstanceOver(fixture);
+        var http = await instance.CreateClient().WithTokenAsync(fixture);
+
+        var id = await NewUserAsync(http);
+
+        Assert.Equal(2, failing.Appends);
+        Assert.Equal("createUser", Assert.Single(await TrailAsync(http, id)).GetProperty("operation").GetString());
+    }
+
+    [Fact]
+    public async Task A_record_the_store_refuses_twice_is_lost_but_the_write_stays_done_and_answered()
+    {
+        fixture.RequireStore();
+        var failing = new FailingAuditStore { Failures = int.MaxValue };
+        await using var instance = failing.InstanceOver(fixture);
+        var http = await instance.CreateClient().WithTokenAsync(fixture);
+
+        var id = await NewUserAsync(http);
+
+        Assert.Equal(2, failing.Appends);
+        Assert.NotNull(await fixture.Services.GetRequiredService<IUserStore>().FindByIdAsync(new Tenant("1001", app), id, None));
+        failing.Failures = 0;
+        Assert.Empty(await TrailAsync(http, id));
+    }
+
+    /// <summary>
+    /// The fixture's real audit store for a second service instance, refusing its first <see cref="Failures"/> appends
+    /// as a store that is briefly unavailable would (the other calls go through).
+    /// </summary>
+    private sealed class FailingAuditStore : IAuditStore
+    {
+        private IAuditStore inner = null!;
+
+        public int Failures { get; set; }
+
+        public int Appends { get; private set; }
+
+        public bool ExpiresByItself => inner.ExpiresByItself;
+
+        public WebApplicationFactory<Program> InstanceOver(ApiFixture fixture) =>
+            fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            {
+                var registered = services.Last(d => d.ServiceType == typeof(IAuditStore));
+                services.Remove(registered);
+                services.AddSingleton<IAuditStore>(sp =>
+                {
+                    inner = registered.ImplementationFactory is { } factory
+                        ? (IAuditStore)factory(sp)
+                        : (IAuditStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
+                    return this;
+                });
+            }));
+
+        public Task AppendAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken)
+        {
+            Appends++;
+            return Appends <= Failures ? throw new IOException("audit store unavailable") : inner.AppendAsync(entries, cancellationToken);
+        }
+
+        public Task<AuditPage> ListAsync(Tenant tenant, string kind, string? userId, int skip, int limit, CancellationToken cancellationToken) =>
+            inner.ListAsync(tenant, kind, userId, skip, limit, cancellationToken);
+
+        public Task<IReadOnlyList<AuditEntry>> EventsOfAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
+            inner.EventsOfAsync(tenant, userId, cancellationToken);
+
+        public Task ClearEventSubTitlesAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
+            inner.ClearEventSubTitlesAsync(tenant, userId, cancellationToken);
+
+        public Task<int> DeleteExpiredAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
+            inner.DeleteExpiredAsync(now, limit, cancellationToken);
     }
 }
 
