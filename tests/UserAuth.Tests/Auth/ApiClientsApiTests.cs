@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using UserAuth.Api.Features.Auth;
 using UserAuth.Tests.Infrastructure;
@@ -242,6 +244,187 @@ public abstract class ApiClientsApiTests(ApiFixture fixture)
 
         var (id, _) = await CreateAsync(admin, new { });
         Http.AssertError(await admin.PostJsonAsync(ClientsPath, new { client_id = id }, HttpStatusCode.Conflict), "client_id_taken", "client_id");
+    }
+
+    [Fact]
+    public async Task A_new_client_gets_the_defaults_and_each_change_keeps_what_it_does_not_name()
+    {
+        var admin = await fixture.ClientAsync(TestClients.Admin);
+        var created = await admin.PostJsonAsync(ClientsPath, new { }, HttpStatusCode.Created);
+        Http.AssertNoNulls(created);
+        Assert.Matches("^[A-Za-z0-9_-]{43}$", created.GetProperty("client_secret").GetString());
+        var client = created.GetProperty("client");
+        var id = client.GetProperty("client_id").GetString()!;
+        Assert.Matches("^client-[0-9a-f]{24}$", id);
+        Assert.Equal(("", 0L, false), (client.GetProperty("description").GetString(), client.GetProperty("generation").GetInt64(),
+            client.TryGetProperty("requests_per_second", out _)));
+        Assert.Empty(client.GetProperty("application_ids").EnumerateArray());
+
+        // Application ids are kept lower-case and once; scopes once.
+        var application = ApiFixture.NewApplicationId();
+        var (named, _) = await CreateAsync(admin, new
+        {
+            description = "kept", requests_per_second = 7, scopes = new[] { "user:read", "user:read" },
+            application_ids = new[] { application.ToUpperInvariant(), application },
+        });
+        var read = await admin.GetJsonAsync(ClientPath(named));
+        Assert.Equal([application], Strings(read, "application_ids"));
+        Assert.Equal(["user:read"], Strings(read, "scopes"));
+
+        // A change of the scopes alone keeps the applications, the description and the limit, and ends the tokens.
+        var changed = await admin.PutJsonAsync(ClientPath(named), new { scopes = new[] { "user:read", "user:write" } });
+        Assert.Equal([application], Strings(changed, "application_ids"));
+        Assert.Equal(["user:read", "user:write"], Strings(changed, "scopes"));
+        Assert.Equal(("kept", 7, 1L), (changed.GetProperty("description").GetString(), changed.GetProperty("requests_per_second").GetInt32(),
+            changed.GetProperty("generation").GetInt64()));
+
+        // The same reach again is no change of reach; a limit of 0 returns the client to the default limit.
+        var same = await admin.PutJsonAsync(ClientPath(named), new
+        {
+            scopes = new[] { "user:read", "user:write" }, application_ids = new[] { application }, requests_per_second = 0,
+        });
+        Assert.Equal(1L, same.GetProperty("generation").GetInt64());
+        Assert.False(same.TryGetProperty("requests_per_second", out _));
+        Assert.Equal("kept", same.GetProperty("description").GetString());
+    }
+
+    [Fact]
+    public async Task A_rotation_keeps_the_old_secret_for_the_configured_grace_by_default_and_none_with_zero()
+    {
+        var admin = await fixture.ClientAsync(TestClients.Admin);
+        var (id, oldSecret) = await CreateAsync(admin, new { });
+        var grace = fixture.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuthOptions>>().Value.RotationGraceSeconds;
+        Assert.True(grace > 60);
+
+        var before = DateTime.UtcNow;
+        var rotated = await admin.PostJsonAsync($"{ClientPath(id)}/secret", new { });
+        var validUntil = rotated.GetProperty("client").GetProperty("previous_secret_valid_until").GetDateTime().ToUniversalTime();
+        Assert.InRange(validUntil, before.AddSeconds(grace - 1), DateTime.UtcNow.AddSeconds(grace + 1));
+        Assert.Equal(1L, rotated.GetProperty("client").GetProperty("generation").GetInt64());
+        var newSecret = rotated.GetProperty("client_secret").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(fixture.Anonymous(), id, oldSecret));
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(fixture.Anonymous(), id, newSecret));
+
+        // Rotating again without grace: the secret just replaced ends at once, and with it the grace of the one before.
+        var again = await admin.PostJsonAsync($"{ClientPath(id)}/secret", new { grace_seconds = 0 });
+        Http.AssertNoNulls(again);
+        Assert.False(again.GetProperty("client").TryGetProperty("previous_secret_valid_until", out _));
+        Assert.Equal(2L, again.GetProperty("client").GetProperty("generation").GetInt64());
+        Assert.Equal(HttpStatusCode.Unauthorized, await TokenStatusAsync(fixture.Anonymous(), id, newSecret));
+        Assert.Equal(HttpStatusCode.OK, await TokenStatusAsync(fixture.Anonymous(), id, again.GetProperty("client_secret").GetString()!));
+    }
+
+    [Fact]
+    public async Task Disabling_or_enabling_twice_changes_nothing_the_second_time()
+    {
+        var admin = await fixture.ClientAsync(TestClients.Admin);
+        var (id, secret) = await CreateAsync(admin, new { });
+        Assert.Equal(1L, (await admin.PostJsonAsync($"{ClientPath(id)}/disable", new { })).GetProperty("generation").GetInt64());
+        var twice = await admin.PostJsonAsync($"{ClientPath(id)}/disable", new { });
+        Assert.Equal((true, 1L), (twice.GetProperty("disabled").GetBoolean(), twice.GetProperty("generation").GetInt64()));
+
+        Assert.Equal(2L, (await admin.PostJsonAsync($"{ClientPath(id)}/enable", new { })).GetProperty("generation").GetInt64());
+        var http = await BearerAsync(fixture.Anonymous(), id, secret);
+        var enabled = await admin.PostJsonAsync($"{ClientPath(id)}/enable", new { });
+        Assert.Equal((false, 2L), (enabled.GetProperty("disabled").GetBoolean(), enabled.GetProperty("generation").GetInt64()));
+        await http.GetJsonAsync(ReadRoute());
+    }
+
+    [Fact]
+    public async Task A_caller_cannot_manage_a_client_within_its_applications_that_holds_a_scope_it_does_not()
+    {
+        var admin = await fixture.ClientAsync(TestClients.Admin);
+        var narrow = await fixture.ClientAsync(TestClients.OneApplicationAdmin);
+        var (writer, _) = await CreateAsync(admin, new { scopes = new[] { "user:read", "user:write" }, application_ids = new[] { TestClients.OneApplicationId } });
+        var refused = await narrow.GetJsonAsync(ClientPath(writer), HttpStatusCode.Forbidden);
+        Http.AssertError(refused, "forbidden");
+        Assert.Contains("(user:write)", refused.GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var (reader, _) = await CreateAsync(admin, new { scopes = new[] { "user:read" }, application_ids = new[] { TestClients.OneApplicationId } });
+        Assert.Equal(reader, (await narrow.GetJsonAsync(ClientPath(reader))).GetProperty("client_id").GetString());
+        Http.AssertError(await narrow.PutJsonAsync(ClientPath(reader), new { scopes = new[] { "user:write" } }, HttpStatusCode.Forbidden),
+            "forbidden", "scopes");
+        Assert.Equal(["user:read"], Strings(await admin.GetJsonAsync(ClientPath(reader)), "scopes"));
+    }
+
+    [Fact]
+    public async Task A_change_that_keeps_losing_to_other_instances_is_retried_five_times_then_answered_409_client_changed()
+    {
+        fixture.RequireStore();
+        var admin = await fixture.ClientAsync(TestClients.Admin);
+        var (id, _) = await CreateAsync(admin, new { description = "start" });
+
+        // Another instance changes the client between this instance's read and write, `wins` times in a row.
+        var wins = 4;
+        var race = new RacingApiClientStore();
+        race.BeforeReplace = async () =>
+        {
+            if (wins-- > 0)
+            {
+                await admin.PutJsonAsync(ClientPath(id), new { description = $"other{wins}" });
+            }
+        };
+        await using var instance = race.InstanceOver(fixture);
+        var raced = await BearerAsync(instance.CreateClient(), TestClients.Admin.ClientId, TestClients.Admin.Secret);
+
+        var written = await raced.PutJsonAsync(ClientPath(id), new { requests_per_second = 9 });
+        Assert.Equal(5, race.Replaces);
+        Assert.Equal(("other0", 9), (written.GetProperty("description").GetString(), written.GetProperty("requests_per_second").GetInt32()));
+
+        wins = 5;
+        race.Replaces = 0;
+        Http.AssertError(await raced.PutJsonAsync(ClientPath(id), new { requests_per_second = 11 }, HttpStatusCode.Conflict), "client_changed");
+        Assert.Equal(5, race.Replaces);
+        Assert.Equal(9, (await admin.GetJsonAsync(ClientPath(id))).GetProperty("requests_per_second").GetInt32());
+    }
+
+    private static List<string?> Strings(JsonElement client, string name) =>
+        client.GetProperty(name).EnumerateArray().Select(s => s.GetString()).ToList();
+
+    /// <summary>The fixture's real client store for a second service instance, with a hook run before every replace.</summary>
+    private sealed class RacingApiClientStore : IApiClientStore
+    {
+        private IApiClientStore inner = null!;
+
+        public Func<Task>? BeforeReplace { get; set; }
+
+        public int Replaces { get; set; }
+
+        public WebApplicationFactory<Program> InstanceOver(ApiFixture fixture) =>
+            fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            {
+                var registered = services.Last(d => d.ServiceType == typeof(IApiClientStore));
+                services.Remove(registered);
+                services.AddSingleton<IApiClientStore>(sp =>
+                {
+                    inner = registered.ImplementationFactory is { } factory
+                        ? (IApiClientStore)factory(sp)
+                        : (IApiClientStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
+                    return this;
+                });
+            }));
+
+        public async Task<bool> ReplaceAsync(ApiClient client, long expectedVersion, CancellationToken cancellationToken)
+        {
+            Replaces++;
+            if (BeforeReplace is { } before)
+            {
+                await before();
+            }
+
+            return await inner.ReplaceAsync(client, expectedVersion, cancellationToken);
+        }
+
+        public Task<ApiClient?> FindByClientIdAsync(string clientId, CancellationToken cancellationToken) =>
+            inner.FindByClientIdAsync(clientId, cancellationToken);
+
+        public Task UpsertAsync(ApiClient client, CancellationToken cancellationToken) => inner.UpsertAsync(client, cancellationToken);
+
+        public Task<bool> CreateAsync(ApiClient client, CancellationToken cancellationToken) => inner.CreateAsync(client, cancellationToken);
+
+        public Task<(IReadOnlyList<ApiClient> Items, long Total)> ListByCompanyAsync(string companyId, int skip, int limit,
+            CancellationToken cancellationToken) =>
+            inner.ListByCompanyAsync(companyId, skip, limit, cancellationToken);
     }
 
     [Fact]
