@@ -273,6 +273,74 @@ public abstract class BulkJobsApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Uploaded_names_are_kept_safe_and_files_are_served_with_their_name_and_type()
+    {
+        var http = await fixture.ClientAsync();
+        var file = Bulk.Csv(Bulk.Header, Bulk.Row(), Bulk.Row(phone: "12"));
+
+        // Only the name's last segment, without characters that would break a header or a path.
+        var odd = await Bulk.UploadAsync(http, app, file, "../../we!rd<na>me.csv");
+        Assert.Equal("werdname.csv", odd.GetProperty("file_name").GetString());
+        var tooLong = await Bulk.UploadAsync(http, app, file, new string('a', 240) + ".csv");
+        Assert.Equal($"users-import-{Id(tooLong)}.csv", tooLong.GetProperty("file_name").GetString());
+        var nothingLeft = await Bulk.UploadAsync(http, app, file, "<>", format: "csv");
+        Assert.Equal($"users-import-{Id(nothingLeft)}.csv", nothingLeft.GetProperty("file_name").GetString());
+
+        // An import's file is served as uploaded, at once; its error file once written, under its own name.
+        var (bytes, name, type) = await FileAsync(http, $"{P}/users/jobs/{Id(odd)}/file");
+        Assert.Equal(file, bytes);
+        Assert.Equal(("werdname.csv", "text/csv"), (name, type));
+        var job = await Bulk.WaitAsync(http, app, Id(odd));
+        var (errors, errorName, errorType) = await FileAsync(http, Bulk.Link(job, "error"));
+        Assert.Equal(("werdname-errors.csv", "text/csv"), (errorName, errorType));
+        Assert.Equal(2, Bulk.ParseCsv(errors).Count);
+
+        var xlsx = await Bulk.UploadAsync(http, app, Bulk.Xlsx([new() { ["username"] = Build.Username(), ["phone_number"] = Build.Phone() }]),
+            "people.xlsx");
+        var (_, xlsxName, xlsxType) = await FileAsync(http, $"{P}/users/jobs/{Id(xlsx)}/file");
+        Assert.Equal(("people.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (xlsxName, xlsxType));
+
+        // Job ids are matched whatever their case.
+        Assert.Equal(Id(odd), Id(await http.GetJsonAsync($"{P}/users/jobs/{Id(odd).ToUpperInvariant()}")));
+    }
+
+    [Fact]
+    public async Task An_import_naming_a_kept_file_takes_that_file_of_this_application_and_nothing_else()
+    {
+        var http = await fixture.ClientAsync();
+        var first = await Bulk.WaitAsync(http, app, Id(await Bulk.UploadAsync(http, app,
+            Bulk.Csv(Bulk.Header, Bulk.Row(), Bulk.Row(phone: "12")), "first.csv", dryRun: true)));
+        var clean = await Bulk.WaitAsync(http, app, Id(await Bulk.UploadAsync(http, app, Bulk.Csv(Bulk.Header, Bulk.Row()), "clean.csv", dryRun: true)));
+
+        async Task<JsonElement> ImportAsync(string relativeUrl, string application, HttpStatusCode status = HttpStatusCode.OK) =>
+            await http.PostJsonAsync($"{Http.App(application)}/users/jobs/import", new
+            {
+                absolute_url = "https://elsewhere.example" + relativeUrl, relative_url = relativeUrl, file_format = "csv",
+            }, status);
+
+        // Another job's error file: the import reads it under the name of the job's file.
+        var fromErrors = await ImportAsync(Bulk.Link(first, "error"), app);
+        Assert.Equal("first.csv", fromErrors.GetProperty("file_name").GetString());
+        await Bulk.WaitAsync(http, app, Id(fromErrors));
+
+        // No error file, another application's job, an unknown job: refused, naming relative_url.
+        Http.AssertError(await ImportAsync($"{P}/users/jobs/{Id(clean)}/error", app, HttpStatusCode.BadRequest), "validation_failed", "relative_url");
+        var other = ApiFixture.NewApplicationId();
+        Http.AssertError(await ImportAsync(Bulk.Link(first, "file"), other, HttpStatusCode.BadRequest), "validation_failed", "relative_url");
+        Http.AssertError(await ImportAsync($"{P}/users/jobs/{ApiFixture.NewApplicationId()}/file", app, HttpStatusCode.BadRequest),
+            "validation_failed", "relative_url");
+    }
+
+    private static async Task<(byte[] Bytes, string? Name, string? Type)> FileAsync(HttpClient http, string relativeUrl)
+    {
+        using var response = await http.GetAsync(relativeUrl);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"got {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(bytes)}");
+        return (bytes, response.Content.Headers.ContentDisposition?.FileNameStar ?? response.Content.Headers.ContentDisposition?.FileName?.Trim('"'),
+            response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task Jobs_and_files_are_served_only_to_authorised_callers_of_their_application()
     {
         var http = await fixture.ClientAsync();
