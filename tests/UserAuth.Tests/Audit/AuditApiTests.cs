@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.Audit;
@@ -280,13 +279,13 @@ public abstract class AuditApiTests(ApiFixture fixture)
     public async Task A_record_the_store_refuses_once_is_written_by_the_one_retry()
     {
         fixture.RequireStore();
-        var failing = new FailingAuditStore { Failures = 1 };
-        await using var instance = failing.InstanceOver(fixture);
+        var appends = 0;
+        await using var instance = Refusing(1, () => appends++);
         var http = await instance.CreateClient().WithTokenAsync(fixture);
 
         var id = await NewUserAsync(http);
 
-        Assert.Equal(2, failing.Appends);
+        Assert.Equal(2, appends);
         Assert.Equal("createUser", Assert.Single(await TrailAsync(http, id)).GetProperty("operation").GetString());
     }
 
@@ -294,64 +293,29 @@ public abstract class AuditApiTests(ApiFixture fixture)
     public async Task A_record_the_store_refuses_twice_is_lost_but_the_write_stays_done_and_answered()
     {
         fixture.RequireStore();
-        var failing = new FailingAuditStore { Failures = int.MaxValue };
-        await using var instance = failing.InstanceOver(fixture);
+        var appends = 0;
+        await using var instance = Refusing(int.MaxValue, () => appends++);
         var http = await instance.CreateClient().WithTokenAsync(fixture);
 
         var id = await NewUserAsync(http);
 
-        Assert.Equal(2, failing.Appends);
+        Assert.Equal(2, appends);
         Assert.NotNull(await fixture.Services.GetRequiredService<IUserStore>().FindByIdAsync(new Tenant("1001", app), id, None));
-        failing.Failures = 0;
-        Assert.Empty(await TrailAsync(http, id));
+        Assert.Empty(await TrailAsync(await fixture.ClientAsync(), id));
     }
 
     /// <summary>
-    /// The fixture's real audit store for a second service instance, refusing its first <see cref="Failures"/> appends
-    /// as a store that is briefly unavailable would (the other calls go through).
+    /// A second service instance over the fixture's real audit store that refuses its first <paramref name="refusals"/>
+    /// appends of a write's records, as a store briefly unavailable would; <paramref name="counted"/> runs at each append.
     /// </summary>
-    private sealed class FailingAuditStore : IAuditStore
-    {
-        private IAuditStore inner = null!;
-
-        public int Failures { get; set; }
-
-        public int Appends { get; private set; }
-
-        public bool ExpiresByItself => inner.ExpiresByItself;
-
-        public WebApplicationFactory<Program> InstanceOver(ApiFixture fixture) =>
-            fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            {
-                var registered = services.Last(d => d.ServiceType == typeof(IAuditStore));
-                services.Remove(registered);
-                services.AddSingleton<IAuditStore>(sp =>
-                {
-                    inner = registered.ImplementationFactory is { } factory
-                        ? (IAuditStore)factory(sp)
-                        : (IAuditStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
-                    return this;
-                });
-            }));
-
-        public Task AppendAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken)
+    private WebApplicationFactory<Program> Refusing(int refusals, Action counted) =>
+        RacingStore.InstanceOver<IAuditStore>(fixture, store => RacingStore.Answering(store, nameof(IAuditStore.AppendAsync), args =>
         {
-            Appends++;
-            return Appends <= Failures ? throw new IOException("audit store unavailable") : inner.AppendAsync(entries, cancellationToken);
-        }
-
-        public Task<AuditPage> ListAsync(Tenant tenant, string kind, string? userId, int skip, int limit, CancellationToken cancellationToken) =>
-            inner.ListAsync(tenant, kind, userId, skip, limit, cancellationToken);
-
-        public Task<IReadOnlyList<AuditEntry>> EventsOfAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
-            inner.EventsOfAsync(tenant, userId, cancellationToken);
-
-        public Task ClearEventSubTitlesAsync(Tenant tenant, string userId, CancellationToken cancellationToken) =>
-            inner.ClearEventSubTitlesAsync(tenant, userId, cancellationToken);
-
-        public Task<int> DeleteExpiredAsync(DateTime now, int limit, CancellationToken cancellationToken) =>
-            inner.DeleteExpiredAsync(now, limit, cancellationToken);
-    }
+            counted();
+            return refusals-- > 0
+                ? Task.FromException(new IOException("audit store unavailable"))
+                : store.AppendAsync((IReadOnlyCollection<AuditEntry>)args[0]!, (CancellationToken)args[1]!);
+        }));
 }
 
 [Collection(SqliteCollection.Name)]

@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using UserAuth.Api.Features.Auth;
 using UserAuth.Tests.Infrastructure;
@@ -356,76 +354,31 @@ public abstract class ApiClientsApiTests(ApiFixture fixture)
 
         // Another instance changes the client between this instance's read and write, `wins` times in a row.
         var wins = 4;
-        var race = new RacingApiClientStore();
-        race.BeforeReplace = async () =>
-        {
-            if (wins-- > 0)
+        var replaces = 0;
+        await using var instance = RacingStore.InstanceOver<IApiClientStore>(fixture, store => RacingStore.Over(store,
+            (nameof(IApiClientStore.ReplaceAsync), async () =>
             {
-                await admin.PutJsonAsync(ClientPath(id), new { description = $"other{wins}" });
-            }
-        };
-        await using var instance = race.InstanceOver(fixture);
+                replaces++;
+                if (wins-- > 0)
+                {
+                    await admin.PutJsonAsync(ClientPath(id), new { description = $"other{wins}" });
+                }
+            })));
         var raced = await BearerAsync(instance.CreateClient(), TestClients.Admin.ClientId, TestClients.Admin.Secret);
 
         var written = await raced.PutJsonAsync(ClientPath(id), new { requests_per_second = 9 });
-        Assert.Equal(5, race.Replaces);
+        Assert.Equal(5, replaces);
         Assert.Equal(("other0", 9), (written.GetProperty("description").GetString(), written.GetProperty("requests_per_second").GetInt32()));
 
         wins = 5;
-        race.Replaces = 0;
+        replaces = 0;
         Http.AssertError(await raced.PutJsonAsync(ClientPath(id), new { requests_per_second = 11 }, HttpStatusCode.Conflict), "client_changed");
-        Assert.Equal(5, race.Replaces);
+        Assert.Equal(5, replaces);
         Assert.Equal(9, (await admin.GetJsonAsync(ClientPath(id))).GetProperty("requests_per_second").GetInt32());
     }
 
     private static List<string?> Strings(JsonElement client, string name) =>
         client.GetProperty(name).EnumerateArray().Select(s => s.GetString()).ToList();
-
-    /// <summary>The fixture's real client store for a second service instance, with a hook run before every replace.</summary>
-    private sealed class RacingApiClientStore : IApiClientStore
-    {
-        private IApiClientStore inner = null!;
-
-        public Func<Task>? BeforeReplace { get; set; }
-
-        public int Replaces { get; set; }
-
-        public WebApplicationFactory<Program> InstanceOver(ApiFixture fixture) =>
-            fixture.Factory.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
-            {
-                var registered = services.Last(d => d.ServiceType == typeof(IApiClientStore));
-                services.Remove(registered);
-                services.AddSingleton<IApiClientStore>(sp =>
-                {
-                    inner = registered.ImplementationFactory is { } factory
-                        ? (IApiClientStore)factory(sp)
-                        : (IApiClientStore)ActivatorUtilities.CreateInstance(sp, registered.ImplementationType!);
-                    return this;
-                });
-            }));
-
-        public async Task<bool> ReplaceAsync(ApiClient client, long expectedVersion, CancellationToken cancellationToken)
-        {
-            Replaces++;
-            if (BeforeReplace is { } before)
-            {
-                await before();
-            }
-
-            return await inner.ReplaceAsync(client, expectedVersion, cancellationToken);
-        }
-
-        public Task<ApiClient?> FindByClientIdAsync(string clientId, CancellationToken cancellationToken) =>
-            inner.FindByClientIdAsync(clientId, cancellationToken);
-
-        public Task UpsertAsync(ApiClient client, CancellationToken cancellationToken) => inner.UpsertAsync(client, cancellationToken);
-
-        public Task<bool> CreateAsync(ApiClient client, CancellationToken cancellationToken) => inner.CreateAsync(client, cancellationToken);
-
-        public Task<(IReadOnlyList<ApiClient> Items, long Total)> ListByCompanyAsync(string companyId, int skip, int limit,
-            CancellationToken cancellationToken) =>
-            inner.ListByCompanyAsync(companyId, skip, limit, cancellationToken);
-    }
 
     [Fact]
     public async Task A_client_over_its_rate_limit_is_answered_429_with_retry_after_and_the_error_body()
