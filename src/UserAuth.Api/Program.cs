@@ -10,7 +10,10 @@ using UserAuth.Api.Features.PlatformConfig;
 using UserAuth.Api.Features.Sessions;
 using UserAuth.Api.Hosting;
 
-var builder = WebApplication.CreateBuilder(args);
+// No reload of appsettings on change: nothing reads configuration again, and the watcher behind it watches the whole
+// content root, where the embedded store lives by default (data/): every write to the database and its WAL was an
+// event for it to read and filter (a tenth of the service's CPU during a bulk import).
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 
 // What every feature shares (Hosting/), then one line per feature (Features/<X>/<X>Feature.cs).
 builder.AddUserAuthLogging()

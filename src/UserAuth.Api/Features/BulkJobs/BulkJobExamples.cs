@@ -13,7 +13,10 @@ internal static class BulkJobExamples
              "file_format": "csv", "dry_run": false}
             """);
         ReferenceExamplesSchemaFilter.Add(nameof(BulkUserExportSchema), """
-            {"file_format": "csv", "status": "active", "created_from": "2024-01-01T00:00:00.000Z"}
+            {"file_format": "csv", "status": "active", "created_from": "2024-01-01T00:00:00.000Z",
+             "attribute_filter": {"type": "and", "conditions": [
+               {"definition_id": "65f1b4d2a7c3e9f0a1b2c3e1", "type": "eq", "value": "gold"},
+               {"definition_id": "65f1b4d2a7c3e9f0a1b2c3e2", "type": "gte", "value": 30}]}}
             """);
         ReferenceExamplesSchemaFilter.Add(nameof(BulkActionModel), """
             {"_id": "65f1b4d2a7c3e9f0a1b2c3d6", "file_name": "customers.csv", "file_format": "csv", "action_type": "import",
