@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Top frames of a dotnet-trace speedscope file: exclusive (self) and inclusive share of samples on threads that ran
-request work (a thread counts if any of its samples has a frame from UserAuth, ASP.NET Core, Kestrel or SQLite), and
+request work (a thread counts if any of its samples has a frame from UserAuth, ASP.NET Core, Kestrel or SQLite, not
+counting the process and thread frames every thread has), and
 the share of components (SQLite, JSON, logging, auth, MVC, Kestrel, GC), each sample counted once by the innermost
 frame that belongs to one. Idle frames (waits) are left out."""
 import json
@@ -14,6 +15,11 @@ IDLE = re.compile(r"WaitHandle|Monitor\.Wait|SemaphoreSlim\.Wait|ManualResetEven
                   r"SocketAsyncEngine\.EventLoop|WaitForSignal|PortableThreadPool\.WorkerThread\.WorkerDoWait|Interop\+Sys\.WaitForSocketEvents|"
                   r"Blocking|LowLevelMonitor|Timer.*Wait|WaitOne|WaitCore|Interop\+Sys\.Read\(|Interop\+Sys\.Poll|accept|SpinWait|Thread\.Yield")
 REQ = re.compile(r"UserAuth|AspNetCore|Kestrel|Sqlite|SQLitePCL")
+# The frames every thread has (the process, named after UserAuth.Api.dll, and the thread): not request work.
+ROOT = re.compile(r"^(Process64 |Thread \(|Threads$|\(Non-Activities\)$)")
+# The finalizer thread waiting for work shows as GC.RunFinalizers() [CPU_TIME] with nothing under it (its CPU time in
+# /proc stays 0 meanwhile); a finalizer that runs shows its own frame under RunFinalizers.
+FINALIZER_IDLE = "System.Private.CoreLib!System.GC.RunFinalizers()"
 BUCKETS = [
     ("SQLite (Microsoft.Data.Sqlite, SQLitePCL, e_sqlite3)", re.compile(r"Microsoft\.Data\.Sqlite|SQLitePCL|sqlite3")),
     ("JSON (System.Text.Json)", re.compile(r"System\.Text\.Json")),
@@ -46,13 +52,13 @@ def stacks(prof):
 
 for prof in doc["profiles"]:
     items = list(stacks(prof))
-    if not any(REQ.search(frames[i]) for s, _ in items[:5000] for i in s):
+    if not any(REQ.search(frames[i]) and not ROOT.search(frames[i]) for s, _ in items[:5000] for i in s):
         continue
     for s, wgt in items:
         if not s:
             continue
         leaf = [frames[i] for i in s[-4:]]
-        if any(IDLE.search(n) for n in leaf):
+        if any(IDLE.search(n) for n in leaf) or (frames[s[-1]] == "CPU_TIME" and len(s) > 1 and frames[s[-2]] == FINALIZER_IDLE):
             continue
         top = frames[s[-1]]
         if top in ("UNMANAGED_CODE_TIME", "CPU_TIME") and len(s) > 1:

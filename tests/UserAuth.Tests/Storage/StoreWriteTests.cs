@@ -65,6 +65,34 @@ public sealed class SqliteWriterTests(SqliteApiFixture fixture)
     }
 
     [Fact]
+    public async Task The_writer_leaves_checkpoints_to_the_checkpointer_which_copies_the_wal_after_commits()
+    {
+        fixture.RequireStore();
+        var database = fixture.Services.GetRequiredService<SqliteDatabase>();
+        var table = "checkpoint_probe_" + Guid.NewGuid().ToString("N")[..8];
+        await database.WriteCommandAsync($"CREATE TABLE {table} (k TEXT PRIMARY KEY);", _ => { }, None);
+
+        // The writer's connection does not checkpoint inside its commits.
+        var autocheckpoint = await database.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await using var pragma = SqliteDatabase.Command(connection, transaction, "PRAGMA wal_autocheckpoint;");
+            return (long)(await pragma.ExecuteScalarAsync(ct))!;
+        }, None);
+        Assert.Equal(0, autocheckpoint);
+
+        // After a commit, the checkpointer copies the WAL into the database file (within a few intervals).
+        var before = database.Checkpoints;
+        await database.WriteCommandAsync($"INSERT INTO {table} VALUES ('a');", _ => { }, None);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (database.Checkpoints == before && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20, None);
+        }
+
+        Assert.True(database.Checkpoints > before, "no checkpoint within 10 s of a commit");
+    }
+
+    [Fact]
     public async Task Concurrent_creates_all_land_and_are_counted_exactly()
     {
         var http = await fixture.ClientAsync();

@@ -46,7 +46,8 @@ internal sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore, I
     public Task AppendAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken) =>
         entries.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction, ct) =>
         {
-            await using var command = SqliteDatabase.Command(connection, transaction, $"""
+            // Prepared once on the writer's connection: this insert runs with nearly every write of the API.
+            var command = SqliteDatabase.Prepared(connection, transaction, $"""
                 INSERT OR IGNORE INTO audit_entries ({Columns})
                 VALUES ($id, $company, $application, $kind, $user, $at, $expires_at, $data);
                 """);

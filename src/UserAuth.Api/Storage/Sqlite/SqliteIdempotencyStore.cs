@@ -42,7 +42,7 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
         DateTime leaseUntil, DateTime expiresAt, CancellationToken cancellationToken) =>
         database.WriteAsync(async (connection, transaction, ct) =>
         {
-            await using (var claim = SqliteDatabase.Command(connection, transaction, """
+            var claim = SqliteDatabase.Prepared(connection, transaction, """
                 INSERT INTO idempotency_keys (company_id, application_id, client_id, idempotency_key, fingerprint, owner,
                     lease_until, expires_at, status, content)
                 VALUES ($company, $application, $client, $key, $fingerprint, $owner, $lease_until, $expires_at, NULL, NULL)
@@ -51,21 +51,19 @@ internal sealed class SqliteIdempotencyStore(SqliteDatabase database) : IIdempot
                     expires_at = excluded.expires_at, status = NULL, content = NULL
                 WHERE idempotency_keys.expires_at <= $now
                    OR (idempotency_keys.status IS NULL AND idempotency_keys.lease_until <= $now);
-                """))
+                """);
+            Bind(claim, scope);
+            claim.Parameters.AddWithValue("$fingerprint", fingerprint);
+            claim.Parameters.AddWithValue("$owner", owner);
+            claim.Parameters.AddWithValue("$lease_until", Ms(leaseUntil));
+            claim.Parameters.AddWithValue("$expires_at", Ms(expiresAt));
+            claim.Parameters.AddWithValue("$now", Ms(now));
+            if (await claim.ExecuteNonQueryAsync(ct) == 1)
             {
-                Bind(claim, scope);
-                claim.Parameters.AddWithValue("$fingerprint", fingerprint);
-                claim.Parameters.AddWithValue("$owner", owner);
-                claim.Parameters.AddWithValue("$lease_until", Ms(leaseUntil));
-                claim.Parameters.AddWithValue("$expires_at", Ms(expiresAt));
-                claim.Parameters.AddWithValue("$now", Ms(now));
-                if (await claim.ExecuteNonQueryAsync(ct) == 1)
-                {
-                    return null;
-                }
+                return null;
             }
 
-            await using var read = SqliteDatabase.Command(connection, transaction,
+            var read = SqliteDatabase.Prepared(connection, transaction,
                 $"SELECT {Columns} FROM idempotency_keys WHERE {KeyWhere};");
             Bind(read, scope);
             await using var reader = await read.ExecuteReaderAsync(ct);
