@@ -115,11 +115,24 @@ trap 'stop_service; peer_stop' EXIT
 
 peer_prepare && log "peer: Parse Server $(node -p "require('$here/peer/node_modules/parse-server/package.json').version") on PostgreSQL $("$pg_bin/postgres" --version | awk '{print $3}')"
 
-# warm_up OP: an unmeasured run right after a restart, so the measured runs do not include the JIT and tiering.
+# warm_up OP: unmeasured runs of BENCH_WARMUP seconds (default 5), so the measured runs do not include the JIT and
+# tiering: repeated until the service compiled fewer than 100 methods during one (its dotnet_jit_compiled_methods_total
+# on /metrics), at most BENCH_WARMUP_MAX seconds (default 60). createUser under load kept the JIT busy for about 30 s
+# after a restart (10,000 methods; the tiering thread used more CPU than the requests in the 5 s after a 5 s warm-up).
+jit_methods() { curl -sf "http://127.0.0.1:$PORT/metrics" | awk '/^dotnet_jit_compiled_methods_total/ {print int($2)}'; }
 warm_up() {
-  run_count=$((run_count + 1))
-  OP=$1 DATA="$OUT/data-$size" BASE="$BASE" TOKEN="$TOKEN" RUN=$run_count TOKEN_PATH="$TOKEN_PATH" BASIC="$BASIC" \
-    wrk -t2 -c16 -d"${BENCH_WARMUP:-5}s" --timeout 10s -s "$here/ops.lua" "http://127.0.0.1:$PORT" >/dev/null 2>&1
+  local spent=0 before after
+  while :; do
+    run_count=$((run_count + 1))
+    before=$(jit_methods)
+    OP=$1 DATA="$OUT/data-$size" BASE="$BASE" TOKEN="$TOKEN" RUN=$run_count TOKEN_PATH="$TOKEN_PATH" BASIC="$BASIC" \
+      wrk -t2 -c16 -d"${BENCH_WARMUP:-5}s" --timeout 10s -s "$here/ops.lua" "http://127.0.0.1:$PORT" >/dev/null 2>&1
+    after=$(jit_methods); spent=$((spent + ${BENCH_WARMUP:-5}))
+    if [ -z "$before" ] || [ -z "$after" ] || [ $((after - before)) -lt 100 ] || [ "$spent" -ge "${BENCH_WARMUP_MAX:-60}" ]; then
+      log "warm-up of $1: ${spent} s (methods compiled in its last ${BENCH_WARMUP:-5} s: $(( ${after:-0} - ${before:-0} )))"
+      return 0
+    fi
+  done
 }
 
 # ---- rounds ----------------------------------------------------------------------------------------------------
@@ -138,6 +151,8 @@ for size in $SIZES; do
   start_service "$db" || exit 1
   log "service up (pid $svc_pid), $(item_total) users listed"
   for op in $OPS; do
+    # The write path's code is first run here: warmed up like the restarted services below.
+    if [ "$op" = create ]; then warm_up create; fi
     for c in $CONC; do
       if [ "$op" = create ]; then before=$(item_total); fi
       run_wrk service "$size" "$op" "$c" $(tree "$svc_pid")
