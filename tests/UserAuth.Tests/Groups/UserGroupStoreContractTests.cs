@@ -146,6 +146,46 @@ public abstract class UserGroupStoreContractTests(ApiFixture fixture)
         Assert.Empty(await Store.FindUidsOfMemberAsync(tenant, live1, None));
         Assert.Empty((await Store.ListLiveMembersAsync(new Tenant("2002", tenant.ApplicationId), group.Uid, 0, 10, None)).UserIds);
     }
+
+    [Fact]
+    public async Task The_live_member_total_follows_member_and_user_state_changes()
+    {
+        var group = NewGroup();
+        await Store.InsertAsync(group, None);
+        var other = NewGroup("Other");
+        await Store.InsertAsync(other, None);
+        var users = fixture.Services.GetRequiredService<IUserStore>();
+        var member = Build.StoredUser(tenant);
+        await users.InsertAsync(member, None);
+        var archived = await NewUserAsync(UserState.Archived);
+        var live = await NewUserAsync();
+        await Store.AddMembersAsync(tenant, group.Uid, [member.Id, archived, live], None);
+        await Store.AddMembersAsync(tenant, other.Uid, [member.Id], None);
+        Assert.Equal(2, (await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 1, None)).Total);
+        Assert.Equal(1, (await Store.ListLiveMembersAsync(tenant, other.Uid, 0, 1, None)).Total);
+
+        // The member leaves the live state (in both of its groups) and comes back; a write that keeps the state changes nothing.
+        member.State = UserState.Archived;
+        member.Version++;
+        Assert.True(await users.ReplaceAsync(member, member.Version - 1, None));
+        Assert.Equal(1, (await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 10, None)).Total);
+        Assert.Equal(0, (await Store.ListLiveMembersAsync(tenant, other.Uid, 0, 10, None)).Total);
+        member.Version++;
+        Assert.True(await users.ReplaceAsync(member, member.Version - 1, None));
+        Assert.Equal(1, (await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 10, None)).Total);
+        member.State = UserState.Live;
+        member.Version++;
+        Assert.True(await users.ReplaceAsync(member, member.Version - 1, None));
+        Assert.Equal(2, (await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 10, None)).Total);
+        Assert.Equal(1, (await Store.ListLiveMembersAsync(tenant, other.Uid, 0, 10, None)).Total);
+
+        // Removing a live member counts it out, removing an archived one (or one that is not there) changes nothing.
+        await Store.RemoveMembersAsync(tenant, group.Uid, [live, archived, Ids.New()], None);
+        var (ids, total) = await Store.ListLiveMembersAsync(tenant, group.Uid, 0, 10, None);
+        Assert.Equal([member.Id], ids);
+        Assert.Equal(1, total);
+        Assert.Equal(0, (await Store.ListLiveMembersAsync(tenant, group.Uid + 100, 0, 10, None)).Total);
+    }
 }
 
 [Collection(SqliteCollection.Name)]

@@ -56,6 +56,15 @@ public static class StoreChecker
               AND (u.id IS NULL OR (s.user_epoch = json_extract(u.doc, '$.session_epoch')
                                     AND NOT (u.state = 'live' AND json_extract(u.doc, '$.active') = 1)));
             """),
+        ("a group's live-member count that does not match its members", """
+            SELECT m.company_id || '/' || m.application_id || '/' || m.group_uid FROM (
+                SELECT company_id, application_id, group_uid FROM user_group_members
+                UNION SELECT company_id, application_id, group_uid FROM user_group_live_counts) m
+            WHERE COALESCE((SELECT c.live FROM user_group_live_counts c WHERE c.company_id = m.company_id
+                              AND c.application_id = m.application_id AND c.group_uid = m.group_uid), 0)
+               != (SELECT COUNT(*) FROM user_group_members g JOIN users u ON u.id = g.user_id AND u.state = 'live'
+                   WHERE g.company_id = m.company_id AND g.application_id = m.application_id AND g.group_uid = m.group_uid);
+            """),
         ("a group member of a group that does not exist", """
             SELECT m.group_uid || ' ' || m.user_id FROM user_group_members m
             WHERE NOT EXISTS (SELECT 1 FROM user_groups g WHERE g.company_id = m.company_id AND g.application_id = m.application_id
@@ -116,6 +125,6 @@ public static class StoreChecker
     }
 
     private static IEnumerable<string> TablesOf(string sql) =>
-        new[] { "users", "user_keys", "user_counts", "user_counts_paused", "user_sessions", "user_groups", "user_group_members", "user_group_counters", "job_queue", "bulk_jobs" }
+        new[] { "users", "user_keys", "user_counts", "user_counts_paused", "user_sessions", "user_groups", "user_group_members", "user_group_live_counts", "user_group_counters", "job_queue", "bulk_jobs" }
             .Where(t => System.Text.RegularExpressions.Regex.IsMatch(sql, $@"\b{t}\b"));
 }

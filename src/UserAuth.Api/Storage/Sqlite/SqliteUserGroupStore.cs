@@ -9,8 +9,9 @@ namespace UserAuth.Api.Storage.Sqlite;
 /// <summary>
 /// Groups in <c>user_groups</c> (queried columns plus the whole group as JSON in <c>doc</c>, in this store's own
 /// format), uids from <c>user_group_counters</c> (incremented in the insert's transaction: BEGIN IMMEDIATE serialises
-/// writers, also across processes over the same file), members in <c>user_group_members</c>. Member reads join
-/// <c>users</c> (same database) to keep only live users.
+/// writers, also across processes over the same file), members in <c>user_group_members</c>. Member pages join
+/// <c>users</c> (same database) to keep only live users; their totals are counted by triggers in
+/// <c>user_group_live_counts</c>.
 /// </summary>
 internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroupStore, IStoreInitializer
 {
@@ -56,6 +57,71 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
             ) WITHOUT ROWID;
             CREATE INDEX IF NOT EXISTS ix_user_group_members_user ON user_group_members (company_id, application_id, user_id, group_uid);
             """, cancellationToken);
+        await InitializeLiveCountsAsync(connection, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>user_group_live_counts</c>: the live members of every bulk group, kept by triggers in the transaction of
+    /// every write to <c>user_group_members</c> or to a user's state (whatever code writes), so a members page reads
+    /// its total as one primary-key read instead of joining each member row with its user (at a million users those
+    /// rows sit on as many pages). A database made before the table existed is counted once, in the transaction that
+    /// creates it. Needs <c>users</c>, which the user store creates first (it is registered before the groups).
+    /// </summary>
+    private static async Task InitializeLiveCountsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        await using var transaction = connection.BeginTransaction(System.Data.IsolationLevel.Serializable);
+        await using (var exists = connection.CreateCommand())
+        {
+            exists.Transaction = transaction;
+            exists.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'user_group_live_counts';";
+            if ((long)(await exists.ExecuteScalarAsync(cancellationToken))! == 1)
+            {
+                return;
+            }
+        }
+
+        // Each trigger adds (or takes) one per group the member or user is in; the state trigger and the users'
+        // insert and delete triggers find the user's groups on ix_user_group_members_user.
+        const string liveDelta = """
+            INSERT INTO user_group_live_counts (company_id, application_id, group_uid, live)
+                SELECT company_id, application_id, group_uid, {0} FROM user_group_members
+                WHERE company_id = {1}.company_id AND application_id = {1}.application_id AND user_id = {1}.id
+                ON CONFLICT (company_id, application_id, group_uid) DO UPDATE SET live = live + excluded.live;
+            """;
+        await SqliteDatabase.ExecuteAsync(connection, $"""
+            CREATE TABLE user_group_live_counts (
+                company_id TEXT NOT NULL,
+                application_id TEXT NOT NULL,
+                group_uid INTEGER NOT NULL,
+                live INTEGER NOT NULL,
+                PRIMARY KEY (company_id, application_id, group_uid)
+            ) WITHOUT ROWID;
+            INSERT INTO user_group_live_counts
+                SELECT m.company_id, m.application_id, m.group_uid, COUNT(*)
+                FROM user_group_members m JOIN users u ON u.id = m.user_id AND u.state = 'live'
+                GROUP BY m.company_id, m.application_id, m.group_uid;
+            CREATE TRIGGER user_group_live_member_insert AFTER INSERT ON user_group_members
+                WHEN EXISTS (SELECT 1 FROM users WHERE id = new.user_id AND state = 'live') BEGIN
+                INSERT INTO user_group_live_counts VALUES (new.company_id, new.application_id, new.group_uid, 1)
+                    ON CONFLICT (company_id, application_id, group_uid) DO UPDATE SET live = live + 1;
+            END;
+            CREATE TRIGGER user_group_live_member_delete AFTER DELETE ON user_group_members
+                WHEN EXISTS (SELECT 1 FROM users WHERE id = old.user_id AND state = 'live') BEGIN
+                UPDATE user_group_live_counts SET live = live - 1
+                WHERE company_id = old.company_id AND application_id = old.application_id AND group_uid = old.group_uid;
+            END;
+            CREATE TRIGGER user_group_live_user_state AFTER UPDATE OF state ON users
+                WHEN (old.state = 'live') <> (new.state = 'live') BEGIN
+                {string.Format(System.Globalization.CultureInfo.InvariantCulture, liveDelta, "CASE WHEN new.state = 'live' THEN 1 ELSE -1 END", "new")}
+            END;
+            CREATE TRIGGER user_group_live_user_insert AFTER INSERT ON users WHEN new.state = 'live' BEGIN
+                {string.Format(System.Globalization.CultureInfo.InvariantCulture, liveDelta, "1", "new")}
+            END;
+            CREATE TRIGGER user_group_live_user_delete AFTER DELETE ON users WHEN old.state = 'live' BEGIN
+                {string.Format(System.Globalization.CultureInfo.InvariantCulture, liveDelta, "-1", "old")}
+            END;
+            """, cancellationToken, transaction);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<long> InsertAsync(UserGroup group, CancellationToken cancellationToken)
@@ -224,8 +290,9 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
             }
         }
 
+        // The total from the maintained count (see InitializeLiveCountsAsync), not by joining every member with its user.
         await using var count = connection.CreateCommand();
-        count.CommandText = $"SELECT COUNT(*) {from};";
+        count.CommandText = $"SELECT COALESCE((SELECT live FROM user_group_live_counts WHERE {TenantWhere} AND group_uid = $uid), 0);";
         BindTenant(count, tenant.CompanyId, tenant.ApplicationId);
         count.Parameters.AddWithValue("$uid", uid);
         return (ids, (long)(await count.ExecuteScalarAsync(cancellationToken))!);
