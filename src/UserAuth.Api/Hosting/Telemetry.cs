@@ -119,6 +119,9 @@ internal class StoreMetricsProxy<TPort> : DispatchProxy
     private string adapter = "";
     private static readonly string Port = typeof(TPort).Name.TrimStart('I');
 
+    /// <summary>The operation name of each port method, made once (not a new string per call).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<MethodInfo, string> Operations = new();
+
     public static TPort Create(TPort target, ServiceMetrics metrics, string adapter)
     {
         var proxy = Create<TPort, StoreMetricsProxy<TPort>>();
@@ -133,7 +136,8 @@ internal class StoreMetricsProxy<TPort> : DispatchProxy
     {
         ArgumentNullException.ThrowIfNull(targetMethod);
         var started = Stopwatch.GetTimestamp();
-        var operation = targetMethod.Name.EndsWith("Async", StringComparison.Ordinal) ? targetMethod.Name[..^5] : targetMethod.Name;
+        var operation = Operations.GetOrAdd(targetMethod, static method =>
+            method.Name.EndsWith("Async", StringComparison.Ordinal) ? method.Name[..^5] : method.Name);
         object? result;
         try
         {
