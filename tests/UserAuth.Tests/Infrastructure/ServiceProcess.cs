@@ -31,6 +31,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
+    public int ExitCode => process.ExitCode;
+
     /// <summary>The last lines the process wrote (stdout and stderr), for failure messages.</summary>
     public string Output
     {
@@ -118,6 +121,34 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         await process.WaitForExitAsync();
+    }
+
+    /// <summary>SIGTERM, as <c>docker stop</c> and Kubernetes stop a container: the service shuts down gracefully.</summary>
+    public void Terminate()
+    {
+        if (!process.HasExited)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+            {
+                UseShellExecute = false,
+            })!;
+            kill.WaitForExit();
+        }
+    }
+
+    /// <summary>Waits for the process to exit; false when it still runs after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     public async ValueTask DisposeAsync()
