@@ -14,7 +14,9 @@ namespace UserAuth.Api.Features.Audit;
 /// who (the token's client), what (method, operation, resource ids from the route, the body and the answer), when,
 /// from where (the request id) and which fields the body sent, with the values of personal, free-text and secret
 /// fields masked. A write that concerns users gets one record per user. An Idempotency-Key replay runs no action and
-/// records nothing. The record is written after the action, before the answer is sent.
+/// records nothing. The record is written ahead of the write (status 0; on SQLite in the same transaction as the
+/// action's first write, see <see cref="IAuditStore.WriteAheadAsync"/>) and completed after the action, before the
+/// answer is sent.
 /// </summary>
 internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> options, TimeProvider clock) : IAsyncActionFilter
 {
@@ -49,10 +51,22 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         }
 
         var body = BodyOf(context);
-        var executed = await next();
-        if (executed.Exception is not null && !executed.ExceptionHandled)
+        var clientId = http.User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
+        var operation = OperationOf(action!);
+        var tenant = new Tenant(company, application.ToLowerInvariant());
+        var changes = Changes(body, options.Value.MaxValueLength);
+        var resources = new List<AuditResource>();
+        var users = new List<string>();
+        RequestIds(context, action!, body, resources, users);
+
+        // Written ahead of the write (status 0): SQLite commits it with the action's first write, MongoDB stores it
+        // before; either way no write is acknowledged without its record. A failure here fails the request.
+        var pending = Entries(tenant, users, resources, changes, clientId, operation, http, status: 0);
+        var ahead = await audit.WriteAheadAsync(pending, http.RequestAborted);
+        ActionExecutedContext executed;
+        using (ahead.Enter())
         {
-            return;
+            executed = await next();
         }
 
         var status = executed.Result switch
@@ -61,13 +75,26 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             Microsoft.AspNetCore.Mvc.Infrastructure.IStatusCodeActionResult { StatusCode: { } code } => code,
             _ => StatusCodes.Status200OK,
         };
-        if (status is < 200 or >= 300)
+        if ((executed.Exception is not null && !executed.ExceptionHandled) || status is < 200 or >= 300)
         {
+            // Failed writes wrote nothing and record nothing.
+            await audit.AbandonAsync(ahead, pending);
             return;
         }
 
-        var resources = new List<AuditResource>();
-        var users = new List<string>();
+        if (executed.Result is ObjectResult { Value: { } answer })
+        {
+            AddAnswerIds(ToJson(answer), resources, users);
+        }
+
+        var entries = Entries(tenant, users, resources, changes, clientId, operation, http, status);
+        await audit.CompleteAsync(ahead, pending, entries);
+    }
+
+    /// <summary>The ids a request names before it runs: route values, the body's <c>user_id</c>, the query's user.</summary>
+    private static void RequestIds(ActionExecutingContext context, ControllerActionDescriptor action, JsonElement body,
+        List<AuditResource> resources, List<string> users)
+    {
         foreach (var (name, value) in context.RouteData.Values)
         {
             if (!NotResources.Contains(name) && value is string id)
@@ -85,9 +112,9 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         }
 
         // The sessions routes name their user in the query string (id).
-        foreach (var (name, value) in http.Request.Query)
+        foreach (var (name, value) in context.HttpContext.Request.Query)
         {
-            if (name == "user_id" || (name == "id" && action!.AttributeRouteInfo?.Template?.Contains("customers/session", StringComparison.Ordinal) == true))
+            if (name == "user_id" || (name == "id" && action.AttributeRouteInfo?.Template?.Contains("customers/session", StringComparison.Ordinal) == true))
             {
                 foreach (var id in value.Where(v => v is not null))
                 {
@@ -95,18 +122,14 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
                 }
             }
         }
+    }
 
-        if (executed.Result is ObjectResult { Value: { } answer })
-        {
-            AddAnswerIds(ToJson(answer), resources, users);
-        }
-
-        var changes = Changes(body, options.Value.MaxValueLength);
+    /// <summary>One record per user the write concerns (one record when it concerns none).</summary>
+    private List<AuditEntry> Entries(Tenant tenant, List<string> users, List<AuditResource> resources, List<AuditChange> changes,
+        string clientId, string operation, HttpContext http, int status)
+    {
         var now = clock.UtcNowMs();
-        var clientId = http.User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
-        var operation = OperationOf(action!);
-        var tenant = new Tenant(company, application.ToLowerInvariant());
-        var entries = (users.Count == 0 ? [""] : users).Select(user => new AuditEntry
+        return (users.Count == 0 ? [""] : users).Select(user => new AuditEntry
         {
             Id = Ids.New(),
             CompanyId = tenant.CompanyId,
@@ -119,10 +142,9 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             Operation = operation,
             RequestId = http.TraceIdentifier,
             Status = status,
-            Resources = resources,
+            Resources = [.. resources],
             Changes = changes,
         }).ToList();
-        await audit.RecordAsync(entries, CancellationToken.None);
     }
 
     /// <summary>The [FromBody] argument as the wire sent it (snake_case), or Undefined.</summary>

@@ -42,6 +42,88 @@ internal sealed partial class AuditService(IAuditStore store, IOptions<AuditOpti
         }
     }
 
+    /// <summary>
+    /// Stores the records of a write about to be made no later than the write itself (status 0 until completed; see
+    /// <see cref="IAuditStore.WriteAheadAsync"/>). It is not retried: if it fails, the request fails before writing.
+    /// </summary>
+    public Task<AuditWriteAhead> WriteAheadAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        Expire(entries);
+        return store.WriteAheadAsync(entries, cancellationToken);
+    }
+
+    /// <summary>
+    /// The write succeeded: <paramref name="entries"/> replace the written-ahead records (an entry for the same user
+    /// takes over a written-ahead record's id). One retry; if the store still fails, the written-ahead record stays
+    /// (status 0) and the failure is logged with the request id.
+    /// </summary>
+    public async Task CompleteAsync(AuditWriteAhead ahead, IReadOnlyList<AuditEntry> pending, IReadOnlyList<AuditEntry> entries)
+    {
+        Expire(entries);
+        var free = pending.ToList();
+        foreach (var entry in entries)
+        {
+            var same = free.FindIndex(p => p.UserId == entry.UserId);
+            if (same >= 0)
+            {
+                entry.Id = free[same].Id;
+                free.RemoveAt(same);
+            }
+        }
+
+        var taken = pending.Select(p => p.Id).Except(free.Select(p => p.Id)).ToHashSet(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            if (free.Count > 0 && !taken.Contains(entry.Id))
+            {
+                entry.Id = free[0].Id;
+                free.RemoveAt(0);
+            }
+        }
+
+        await RepeatOnceAsync(() => store.ReplaceAsync(entries, ahead.MayBeStored ? pending : [], CancellationToken.None),
+            entries.Count > 0 ? entries[0].RequestId : null);
+    }
+
+    /// <summary>The write failed (it wrote nothing): its written-ahead records go.</summary>
+    public async Task AbandonAsync(AuditWriteAhead ahead, IReadOnlyList<AuditEntry> pending)
+    {
+        if (ahead.MayBeStored)
+        {
+            await RepeatOnceAsync(() => store.ReplaceAsync([], pending, CancellationToken.None), pending.Count > 0 ? pending[0].RequestId : null);
+        }
+    }
+
+    private async Task RepeatOnceAsync(Func<Task> write, string? requestId)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await write();
+                return;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < 2)
+            {
+                await Task.Delay(50);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogNotRecorded(logger, requestId ?? "", e.GetType().Name);
+                return;
+            }
+        }
+    }
+
+    private void Expire(IReadOnlyCollection<AuditEntry> entries)
+    {
+        var expires = clock.UtcNowMs().AddDays(options.Value.RetentionDays);
+        foreach (var entry in entries)
+        {
+            entry.ExpiresAt = expires;
+        }
+    }
+
     public Task<AuditPage> ListAsync(Tenant tenant, string? userId, PageRequest page, CancellationToken cancellationToken) =>
         store.ListAsync(tenant, AuditKinds.Request, userId?.ToLowerInvariant(), page.Skip, page.PageSize, cancellationToken);
 

@@ -60,6 +60,29 @@ internal sealed class MongoAuditStore : IAuditStore, IStoreInitializer
             _ => collection.BulkWriteAsync(writes, new BulkWriteOptions { IsOrdered = false }, cancellationToken), cancellationToken);
     }
 
+    public async Task<AuditWriteAhead> WriteAheadAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken)
+    {
+        await AppendAsync(entries, cancellationToken);
+        return AuditWriteAhead.Stored;
+    }
+
+    public async Task ReplaceAsync(IReadOnlyCollection<AuditEntry> entries, IReadOnlyCollection<AuditEntry> remove,
+        CancellationToken cancellationToken)
+    {
+        // The final records first (replacing the written-ahead ones of the same id), then the leftovers go: a crash in
+        // between leaves a record too many, never one too few.
+        await AppendAsync(entries, cancellationToken);
+        var kept = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+        var obsolete = remove.Where(r => !kept.Contains(r.Id)).ToList();
+        if (obsolete.Count > 0)
+        {
+            var filter = Filter.Or(obsolete.Select(r =>
+                Filter.Eq("_id", ObjectId.Parse(r.Id)) & Filter.Eq("application_id", r.ApplicationId) & Filter.Eq("company_id", r.CompanyId)));
+            await MongoDatabaseProvider.RepeatOnTransientAsync(
+                _ => collection.DeleteManyAsync(filter, cancellationToken), cancellationToken);
+        }
+    }
+
     public async Task<AuditPage> ListAsync(Tenant tenant, string kind, string? userId, int skip, int limit,
         CancellationToken cancellationToken)
     {

@@ -44,11 +44,43 @@ internal sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore, I
     }
 
     public Task AppendAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken) =>
-        entries.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction, ct) =>
+        entries.Count == 0 ? Task.CompletedTask : database.WriteAsync(
+            (connection, transaction, ct) => InsertAsync(connection, transaction, entries, "INSERT OR IGNORE", ct), cancellationToken);
+
+    public Task<AuditWriteAhead> WriteAheadAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken) =>
+        Task.FromResult<AuditWriteAhead>(new Enlisted(new SqliteEnlistment(
+            (connection, transaction, ct) => InsertAsync(connection, transaction, entries, "INSERT OR REPLACE", ct))));
+
+    public Task ReplaceAsync(IReadOnlyCollection<AuditEntry> entries, IReadOnlyCollection<AuditEntry> remove,
+        CancellationToken cancellationToken) =>
+        entries.Count == 0 && remove.Count == 0 ? Task.CompletedTask : database.WriteAsync(async (connection, transaction, ct) =>
+        {
+            var kept = entries.Select(e => e.Id).ToHashSet(StringComparer.Ordinal);
+            await using (var delete = SqliteDatabase.Command(connection, transaction,
+                "DELETE FROM audit_entries WHERE company_id = $company AND application_id = $application AND id = $id;"))
+            {
+                var company = delete.Parameters.Add("$company", SqliteType.Text);
+                var application = delete.Parameters.Add("$application", SqliteType.Text);
+                var id = delete.Parameters.Add("$id", SqliteType.Text);
+                foreach (var entry in remove.Where(r => !kept.Contains(r.Id)))
+                {
+                    company.Value = entry.CompanyId;
+                    application.Value = entry.ApplicationId;
+                    id.Value = entry.Id;
+                    await delete.ExecuteNonQueryAsync(ct);
+                }
+            }
+
+            await InsertAsync(connection, transaction, entries, "INSERT OR REPLACE", ct);
+        }, cancellationToken);
+
+    private static async Task InsertAsync(SqliteConnection connection, SqliteTransaction transaction,
+        IReadOnlyCollection<AuditEntry> entries, string insert, CancellationToken ct)
+    {
         {
             // Prepared once on the writer's connection: this insert runs with nearly every write of the API.
             var command = SqliteDatabase.Prepared(connection, transaction, $"""
-                INSERT OR IGNORE INTO audit_entries ({Columns})
+                {insert} INTO audit_entries ({Columns})
                 VALUES ($id, $company, $application, $kind, $user, $at, $expires_at, $data);
                 """);
             var id = command.Parameters.Add("$id", SqliteType.Text);
@@ -71,7 +103,16 @@ internal sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore, I
                 data.Value = JsonSerializer.Serialize(Document.Of(entry), DocumentJson);
                 await command.ExecuteNonQueryAsync(ct);
             }
-        }, cancellationToken);
+        }
+    }
+
+    /// <summary>Records that ride with the request's first write through the single writer (same transaction).</summary>
+    private sealed class Enlisted(SqliteEnlistment enlistment) : AuditWriteAhead
+    {
+        public override bool MayBeStored => enlistment.Carried;
+
+        public override IDisposable? Enter() => enlistment.Enter();
+    }
 
     public async Task<AuditPage> ListAsync(Tenant tenant, string kind, string? userId, int skip, int limit,
         CancellationToken cancellationToken)

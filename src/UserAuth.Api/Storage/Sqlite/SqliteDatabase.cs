@@ -123,10 +123,10 @@ internal sealed class SqliteDatabase : IAsyncDisposable
     {
         if (!singleWriter)
         {
-            return WriteAloneAsync(work, cancellationToken);
+            return WriteAloneAsync(SqliteEnlistment.Carry(work), cancellationToken);
         }
 
-        var write = new PendingWrite<T>(work, cancellationToken);
+        var write = new PendingWrite<T>(SqliteEnlistment.Carry(work), cancellationToken);
         EnsureWriter();
         if (!queue.Writer.TryWrite(write))
         {
