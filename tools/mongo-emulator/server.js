@@ -35,7 +35,14 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || String(port) !== Stri
 }
 const host = process.env.MONGO_EMULATOR_HOST || '127.0.0.1';
 
-const server = new CongoServer({ port, host, storage: 'memory' });
+// Opt-in persistence (MONGO_EMULATOR_PERSIST=<file>): the in-memory data is loaded from that file at start and written
+// to it on SIGTERM/SIGINT (server.stop closes the storage, which persists), so a stopped and restarted emulator keeps
+// its databases, as a restarted mongod does. MONGO_EMULATOR_PERSIST_INTERVAL_MS also writes it periodically.
+const persistPath = process.env.MONGO_EMULATOR_PERSIST || '';
+const persistIntervalMs = Number.parseInt(process.env.MONGO_EMULATOR_PERSIST_INTERVAL_MS ?? '0', 10) || 0;
+const server = new CongoServer(persistPath
+  ? { port, host, storage: 'memory', persistPath, persistIntervalMs }
+  : { port, host, storage: 'memory' });
 
 let stopping = false;
 async function shutdown(signal) {
