@@ -101,13 +101,13 @@ public abstract class GracefulShutdownTests(ApiFixture fixture) : IAsyncLifetime
         var job = await Bulk.UploadAsync(http, app, Encoding.UTF8.GetBytes(file.ToString()));
         var jobId = job.GetProperty("_id").GetString()!;
         var waited = Stopwatch.StartNew();
-        while (Bulk.Count(await http.GetJsonAsync($"{Http.App(app)}/users/jobs/{jobId}")).Total < 100)
+        while (Bulk.Count(await http.GetJsonAsync($"{Http.App(app)}/users/jobs/{jobId}")).Total < 10)
         {
             Assert.True(waited.Elapsed < TimeSpan.FromSeconds(120), "the import did not start");
             await Task.Delay(20);
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"T job at 100 {clock.Elapsed}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"T job begun {clock.Elapsed}");
         // A createUser whose body arrives in two halves, the second after SIGTERM.
         var body = JsonSerializer.SerializeToUtf8Bytes(Build.User());
         var halfSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -162,7 +162,7 @@ public abstract class GracefulShutdownTests(ApiFixture fixture) : IAsyncLifetime
             Assert.Contains(now.GetProperty("status").GetString(), new[] { "pending", "running" });
             var paused = Bulk.Count(now).Total;
             TestContext.Current.TestOutputHelper?.WriteLine($"T paused at {paused} {clock.Elapsed}");
-            Assert.InRange(paused, 100, Rows - 1);
+            Assert.InRange(paused, 10, Rows - 1);
             var list = await readHttp.GetJsonAsync($"{Http.App(other)}/customers/list");
             Assert.Equal(userId, Assert.Single(list.GetProperty("items").EnumerateArray().ToList()).GetProperty("_id").GetString());
         }
