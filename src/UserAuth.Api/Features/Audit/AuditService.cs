@@ -81,8 +81,17 @@ internal sealed partial class AuditService(IAuditStore store, IOptions<AuditOpti
             }
         }
 
-        await RepeatOnceAsync(() => store.ReplaceAsync(entries, ahead.MayBeStored ? pending : [], CancellationToken.None),
-            entries.Count > 0 ? entries[0].RequestId : null);
+        // Usually every written-ahead record is taken over by id: appending (which replaces a record of the same id)
+        // completes them; leftovers (a user the answer did not name again) are deleted with the completion.
+        var requestId = entries.Count > 0 ? entries[0].RequestId : null;
+        if (free.Count == 0 || !ahead.MayBeStored)
+        {
+            await RepeatOnceAsync(() => store.AppendAsync(entries, CancellationToken.None), requestId);
+        }
+        else
+        {
+            await RepeatOnceAsync(() => store.ReplaceAsync(entries, pending, CancellationToken.None), requestId);
+        }
     }
 
     /// <summary>The write failed (it wrote nothing): its written-ahead records go.</summary>

@@ -11,7 +11,7 @@ internal interface IAuditStore
     /// <summary>True when the store removes expired records by itself (MongoDB TTL index); else the sweeper does.</summary>
     bool ExpiresByItself { get; }
 
-    /// <summary>Appends records; writing a record twice (same id) leaves one.</summary>
+    /// <summary>Appends records; a record of an id already stored replaces it (writing a record twice leaves one).</summary>
     Task AppendAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken);
 
     /// <summary>

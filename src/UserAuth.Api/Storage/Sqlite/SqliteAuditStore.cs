@@ -45,7 +45,7 @@ internal sealed class SqliteAuditStore(SqliteDatabase database) : IAuditStore, I
 
     public Task AppendAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken) =>
         entries.Count == 0 ? Task.CompletedTask : database.WriteAsync(
-            (connection, transaction, ct) => InsertAsync(connection, transaction, entries, "INSERT OR IGNORE", ct), cancellationToken);
+            (connection, transaction, ct) => InsertAsync(connection, transaction, entries, "INSERT OR REPLACE", ct), cancellationToken);
 
     public Task<AuditWriteAhead> WriteAheadAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken) =>
         Task.FromResult<AuditWriteAhead>(new Enlisted(new SqliteEnlistment(
