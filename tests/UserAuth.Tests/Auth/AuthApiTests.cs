@@ -118,6 +118,31 @@ public abstract class AuthApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task Each_denial_is_403_with_its_reason()
+    {
+        var app = ApiFixture.NewApplicationId();
+
+        // A token of company 1001 with access to every application and both scopes, on company 2002's route: refused
+        // for the company alone (no application list or scope would refuse it).
+        var main = await fixture.ClientAsync(TestClients.Main);
+        var company = await main.GetJsonAsync($"{Http.App(app, TestClients.OtherCompany.CompanyId)}/customers/list", HttpStatusCode.Forbidden);
+        Http.AssertError(company, "forbidden");
+        Assert.Equal("This token is not for this company.", company.GetProperty("message").GetString());
+        await main.GetJsonAsync($"{Http.App(app)}/customers/list");
+
+        // A token limited to one application, on another application of its company: refused for the application.
+        var one = await fixture.ClientAsync(TestClients.OneApplication);
+        var application = await one.GetJsonAsync($"{Http.App(app)}/customers/list", HttpStatusCode.Forbidden);
+        Assert.Equal("This token is not for this application.", application.GetProperty("message").GetString());
+        await one.GetJsonAsync($"{Http.App(TestClients.OneApplicationId.ToUpperInvariant())}/customers/list");
+
+        // A read-only token on a write route of its own company and application: refused for the scope.
+        var read = await fixture.ClientAsync(TestClients.ReadOnly);
+        var scope = await read.PostJsonAsync($"{Http.App(app)}/customers", Build.User(), HttpStatusCode.Forbidden);
+        Assert.Equal("This token lacks the scope 'user:write'.", scope.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Client_secrets_are_stored_hashed()
     {
         fixture.RequireStore();

@@ -194,13 +194,37 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
         Assert.Equal("completed", (await http.GetJsonAsync($"{P}/users/jobs/{Id(created)}")).GetProperty("status").GetString());
     }
 
-    /// <summary>The last reported depth of the bulk_jobs queue, read from the Prometheus scrape.</summary>
-    private static async Task<long> QueueDepthAsync(ApiFactory host)
+    /// <summary>
+    /// The last reported depth of the bulk_jobs queue, observed on this host's own meter (<c>userauth.jobs.queue.depth</c>,
+    /// exported as <c>userauth_jobs_queue_depth</c>). Not read from the /metrics scrape: the exporter listens to every
+    /// meter of that name in the process, so hosts of other tests running in parallel add their own series to it.
+    /// </summary>
+    private static Task<long> QueueDepthAsync(ApiFactory host)
     {
-        var text = await host.CreateClient().GetStringAsync("/metrics");
-        var line = text.Split('\n').Single(l => l.StartsWith("userauth_jobs_queue_depth{", StringComparison.Ordinal) &&
-                                                l.Contains("queue=\"bulk_jobs\"", StringComparison.Ordinal));
-        return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var meters = host.Services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        host.Services.GetRequiredService<UserAuth.Api.Common.ServiceMetrics>();
+        long? depth = null;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Name == "userauth.jobs.queue.depth" && ReferenceEquals(instrument.Meter.Scope, meters))
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "queue" && (string?)tag.Value == "bulk_jobs")
+                {
+                    depth = value;
+                }
+            }
+        });
+        listener.Start();
+        listener.RecordObservableInstruments();
+        return Task.FromResult(depth ?? throw new InvalidOperationException("no bulk_jobs queue depth reported"));
     }
 
     [Fact]
