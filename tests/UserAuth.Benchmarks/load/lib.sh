@@ -40,7 +40,7 @@ start_service() {
   Storage__Provider=Sqlite Storage__Sqlite__Path="$db" \
   Auth__SigningKey="load-suite-signing-key-0123456789abcdef0123456789abcdef" \
   Auth__BootstrapClients__0__ClientId=$CLIENT Auth__BootstrapClients__0__ClientSecret=$SECRET Auth__BootstrapClients__0__CompanyId=$COMPANY \
-  Auth__TokenRequestsPerMinute=100000000 Sessions__CookieSecret="load-suite-session-cookie-secret-0123456789" \
+  Auth__TokenRequestsPerMinute=100000000 Auth__DefaultRequestsPerSecond=0 Sessions__CookieSecret="load-suite-session-cookie-secret-0123456789" \
   Secrets__EncryptionKey="$(printf 'load-suite-encryption-key-32-byt' | base64 -w0)" Lifecycle__ErasureJobEnabled=false \
   "$@" dotnet "$API_DLL" >"$OUT/service.log" 2>&1 &
   svc_pid=$!
