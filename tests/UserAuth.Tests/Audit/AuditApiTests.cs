@@ -63,6 +63,33 @@ public abstract class AuditApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_update_records_the_fields_whose_values_changed_not_every_field_sent()
+    {
+        var http = await fixture.ClientAsync();
+        var id = await NewUserAsync(http);
+
+        // Sent: first_name and gender as they are, last_name and meta changed.
+        await http.PutJsonAsync($"{P}/customers/{id}", new
+        {
+            first_name = "Akash", gender = "male", last_name = "Kulkarni", meta = new { source = "import" },
+        });
+        var update = Assert.Single(await TrailAsync(http, id), r => r.GetProperty("operation").GetString() == "updateUser");
+        Assert.Equal(["last_name", "meta"], Changes(update).Keys.Order(StringComparer.Ordinal));
+        Assert.All(Changes(update).Values, v => Assert.Equal("***", v));
+
+        // The same update again changes nothing: its record names no field.
+        await http.PutJsonAsync($"{P}/customers/{id}", new { first_name = "Akash", last_name = "Kulkarni" });
+        var updates = (await TrailAsync(http, id)).Where(r => r.GetProperty("operation").GetString() == "updateUser").ToList();
+        Assert.Equal(2, updates.Count);
+        Assert.Single(updates, r => Changes(r).Count == 0);
+
+        // Only what changed is named: gender, not the first_name sent as it was.
+        await http.PutJsonAsync($"{P}/customers/{id}", new { gender = "female", first_name = "Akash" });
+        updates = (await TrailAsync(http, id)).Where(r => r.GetProperty("operation").GetString() == "updateUser").ToList();
+        Assert.Contains(updates, r => Changes(r).Keys.SequenceEqual(["gender"]));
+    }
+
+    [Fact]
     public async Task Non_personal_values_are_kept_and_secrets_masked_in_platform_config_writes()
     {
         var http = await fixture.ClientAsync();

@@ -64,6 +64,7 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         var pending = Entries(tenant, users, resources, changes, clientId, operation, http, status: 0);
         var ahead = await audit.WriteAheadAsync(pending, http.RequestAborted);
         ActionExecutedContext executed;
+        using var changed = ChangedFields.Begin();
         using (ahead.Enter())
         {
             executed = await next();
@@ -85,6 +86,12 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         if (executed.Result is ObjectResult { Value: { } answer })
         {
             AddAnswerIds(ToJson(answer), resources, users);
+        }
+
+        // A service that compared old and new values named what changed: the record keeps only those of the fields sent.
+        if (changed.Reported is { } reported)
+        {
+            changes = changes.Where(c => reported.Contains(c.Field)).ToList();
         }
 
         var entries = Entries(tenant, users, resources, changes, clientId, operation, http, status);

@@ -85,8 +85,10 @@ internal sealed class UserService(IUserStore store, Identifiers identifiers, Tim
                 user.PhoneNumbers = [.. command.PhoneNumbers];
             }
 
-            // No write (and no new version) when nothing changes.
-            return !Profile.Of(user).SameAs(before);
+            // No write (and no new version) when nothing changes; the audit record names what did.
+            var changed = before.ChangedFields(Profile.Of(user));
+            ChangedFields.Report(changed);
+            return changed.Count > 0;
         }, cancellationToken);
 
     public async Task<User> GetAsync(Tenant tenant, string userId, CancellationToken cancellationToken)
@@ -289,10 +291,28 @@ internal sealed record Profile(
         user.Emails.Select(e => (e.Email, e.Primary, e.Verified, e.Active)).ToList(),
         user.PhoneNumbers.Select(p => (p.CountryCode, p.Phone, p.Primary, p.Verified, p.Active)).ToList());
 
-    public bool SameAs(Profile other) =>
-        FirstName == other.FirstName && LastName == other.LastName && Gender == other.Gender &&
-        ExternalId == other.ExternalId && RrId == other.RrId && SameJson(Meta, other.Meta) &&
-        Emails.SequenceEqual(other.Emails) && Phones.SequenceEqual(other.Phones);
+    /// <summary>The updateUser fields (wire names) whose values differ between this profile and <paramref name="other"/>.</summary>
+    public List<string> ChangedFields(Profile other)
+    {
+        var changed = new List<string>();
+        Add(FirstName != other.FirstName, "first_name");
+        Add(LastName != other.LastName, "last_name");
+        Add(Gender != other.Gender, "gender");
+        Add(ExternalId != other.ExternalId, "external_id");
+        Add(RrId != other.RrId, "rr_id");
+        Add(!SameJson(Meta, other.Meta), "meta");
+        Add(!Emails.SequenceEqual(other.Emails), "emails");
+        Add(!Phones.SequenceEqual(other.Phones), "phone_numbers");
+        return changed;
+
+        void Add(bool differs, string field)
+        {
+            if (differs)
+            {
+                changed.Add(field);
+            }
+        }
+    }
 
     private static bool SameJson(string? a, string? b)
     {
