@@ -1,14 +1,28 @@
+using System.Text.Json;
+
 namespace UserAuth.Api.Common;
 
 /// <summary>
 /// Which fields a write really changed, as its service found them (wire names), for the audit record: the audit filter
 /// opens a scope around the action (<see cref="Begin"/>, an AsyncLocal, so it flows into the controller and the
-/// service); a service that compares the old and new values reports them with <see cref="Report"/>. A write whose
-/// service reports nothing is recorded with the fields it sent.
+/// service); a service that compares the old and new values reports them with <see cref="Report"/>, or lets
+/// <see cref="Compare{T}"/> / <see cref="Track{T}"/> compare two domain values field by field. A write whose service
+/// reports nothing is recorded with the fields it sent.
 /// </summary>
 public sealed class ChangedFields : IDisposable
 {
     private static readonly AsyncLocal<ChangedFields?> Current = new();
+
+    /// <summary>
+    /// How domain values are compared: every public property and field, snake_case (the wire's spelling of the same
+    /// names), nested objects and lists by their contents. Only for comparing; never stored or answered.
+    /// </summary>
+    private static readonly JsonSerializerOptions Fields = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        IncludeFields = true,
+    };
 
     private readonly ChangedFields? outer;
 
@@ -34,5 +48,36 @@ public sealed class ChangedFields : IDisposable
         }
     }
 
+    /// <summary>
+    /// Compares two values of one domain type field by field (deeply: nested objects and lists by their contents) and
+    /// reports the fields whose values differ, by their snake_case names. <paramref name="aliases"/> name a field's
+    /// other wire names (<c>("multi_value", "is_multi_value")</c>): a changed field is reported under each of them.
+    /// </summary>
+    public static void Compare<T>(T before, T after, params (string Field, string Alias)[] aliases) =>
+        Report(Differing(Snapshot(before), Snapshot(after), aliases));
+
+    /// <summary>
+    /// For a domain value a write changes in place: remembers its fields now; disposing the answer compares them with
+    /// the value's fields then (as <see cref="Compare{T}"/>) and reports the difference. Open it before the change,
+    /// dispose it after (<c>using var changes = ChangedFields.Track(value);</c>).
+    /// </summary>
+    public static IDisposable Track<T>(T value, params (string Field, string Alias)[] aliases) =>
+        new Tracked<T>(value, Snapshot(value), aliases);
+
     public void Dispose() => Current.Value = outer;
+
+    private static JsonElement Snapshot<T>(T value) => JsonSerializer.SerializeToElement(value, Fields);
+
+    private static List<string> Differing(JsonElement before, JsonElement after, (string Field, string Alias)[] aliases)
+    {
+        var names = before.EnumerateObject().Select(p => p.Name).Union(after.EnumerateObject().Select(p => p.Name), StringComparer.Ordinal);
+        var changed = names.Where(name => !(before.TryGetProperty(name, out var old) && after.TryGetProperty(name, out var now) &&
+                                           JsonElement.DeepEquals(old, now))).ToList();
+        return [.. changed, .. aliases.Where(a => changed.Contains(a.Field)).Select(a => a.Alias)];
+    }
+
+    private sealed class Tracked<T>(T value, JsonElement before, (string Field, string Alias)[] aliases) : IDisposable
+    {
+        public void Dispose() => Report(Differing(before, Snapshot(value), aliases));
+    }
 }

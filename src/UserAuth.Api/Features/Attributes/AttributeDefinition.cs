@@ -129,3 +129,19 @@ internal sealed class UserAttribute
 
 /// <summary>A user attribute with its plain value, as the service hands it out.</summary>
 internal sealed record UserAttributeValue(UserAttribute Stored, AttributeDefinition Definition, System.Text.Json.JsonElement Value);
+
+/// <summary>
+/// What updateUserAttribute(s) can change of a user, to tell which fields a write changed: the plain values and the
+/// customer_overridden flags, by definition id.
+/// </summary>
+internal sealed record WrittenValues(
+    SortedDictionary<string, System.Text.Json.JsonElement> Attributes,
+    SortedDictionary<string, bool> CustomerOverridden)
+{
+    public static WrittenValues Of(IEnumerable<UserAttributeValue> values)
+    {
+        var list = values.ToList();
+        return new WrittenValues(new(list.ToDictionary(v => v.Definition.Id, v => v.Value), StringComparer.Ordinal),
+            new(list.ToDictionary(v => v.Definition.Id, v => v.Stored.CustomerOverridden), StringComparer.Ordinal));
+    }
+}

@@ -151,6 +151,7 @@ internal sealed class AttributeDefinitionService(IAttributeStore store, Identifi
                     "definition_in_use", immutable.Select(f => new FieldError(f, "cannot change once values exist")).ToList());
             }
 
+            using var changes = ChangedFields.Track(definition, ("multi_value", "is_multi_value"));
             definition.Name = body.Name?.Trim() ?? definition.Name;
             definition.Slug = body.Slug ?? definition.Slug;
             definition.Description = body.Description ?? definition.Description;

@@ -74,10 +74,14 @@ internal sealed class UserAttributeService(
             throw new ValidationFailedException(errors);
         }
 
+        var before = await store.FindValuesOfUsersAsync(tenant, [user.Id], [.. definitions.Keys], cancellationToken);
         var stored = await store.UpsertValuesAsync(tenant, prepared.Select(p => p.Stored).ToList(), cancellationToken);
         logger.LogInformation("Wrote {Count} attribute values of user {UserId} in application {ApplicationId}",
             stored.Count, user.Id, tenant.ApplicationId);
-        return stored.Select((s, i) => new UserAttributeValue(s, prepared[i].Definition, prepared[i].Plain)).ToList();
+        var written = stored.Select((s, i) => new UserAttributeValue(s, prepared[i].Definition, prepared[i].Plain)).ToList();
+        ChangedFields.Compare(WrittenValues.Of(before.Select(v => Read(v, definitions[v.DefinitionId]))), WrittenValues.Of(written),
+            ("attributes", "attribute"), ("customer_overridden", "customer_overriden"));
+        return written;
     }
 
     /// <summary>

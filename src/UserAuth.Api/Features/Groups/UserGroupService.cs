@@ -97,6 +97,8 @@ internal sealed class UserGroupService(
                     "group_busy");
             }
 
+            // A file or entries sent start a new run (named even when the file is the same one again).
+            using var changes = ChangedFields.Track(group, ("run_id", "file_url"), ("pending_user_data", "user_data"));
             if (change.Name is not null)
             {
                 group.Name = change.Name.Trim();

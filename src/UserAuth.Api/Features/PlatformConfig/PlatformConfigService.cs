@@ -32,6 +32,7 @@ internal sealed class PlatformConfigService(
             var config = stored ?? PlatformConfigDocument.DefaultsFor(tenant);
             var expected = config.Version;
             ifMatch?.Check(expected, "platform configuration");
+            using var changes = ChangedFields.Track(config);
             Apply(config, change);
 
             var now = clock.UtcNowMs();
