@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using UserAuth.Api.Common;
 using UserAuth.Api.Features.Audit;
 using UserAuth.Api.Features.Customers;
@@ -314,14 +316,16 @@ public abstract class AuditApiTests(ApiFixture fixture)
 
         Assert.Equal(2, appends);
         Assert.Equal("createUser", Assert.Single(await TrailAsync(http, id)).GetProperty("operation").GetString());
+        Assert.Equal(200, Assert.Single(await TrailAsync(http)).GetProperty("status").GetInt32());
     }
 
     [Fact]
-    public async Task A_record_the_store_refuses_twice_is_lost_but_the_write_stays_done_and_answered()
+    public async Task A_record_the_store_refuses_twice_to_complete_stays_written_ahead_and_is_logged_and_the_write_is_answered()
     {
         fixture.RequireStore();
         var appends = 0;
-        await using var instance = Refusing(int.MaxValue, () => appends++);
+        var logs = new ListLogger();
+        await using var instance = Refusing(int.MaxValue, () => appends++, logs);
         var http = await instance.CreateClient().WithTokenAsync(fixture);
 
         var id = await NewUserAsync(http);
@@ -329,20 +333,184 @@ public abstract class AuditApiTests(ApiFixture fixture)
         Assert.Equal(2, appends);
         Assert.NotNull(await fixture.Services.GetRequiredService<IUserStore>().FindByIdAsync(new Tenant("1001", app), id, None));
         Assert.Empty(await TrailAsync(await fixture.ClientAsync(), id));
+
+        // What stays is the record written ahead (status 0, no user yet), and the loss is logged with its request id.
+        var left = Assert.Single(await TrailAsync(await fixture.ClientAsync()));
+        Assert.Equal("createUser", left.GetProperty("operation").GetString());
+        Assert.Equal(0, left.GetProperty("status").GetInt32());
+        Assert.Equal([$"The audit record of {left.GetProperty("request_id").GetString()} could not be stored: IOException"], logs.Errors);
+    }
+
+    [Fact]
+    public async Task The_completed_record_takes_over_the_written_ahead_one_of_its_user_and_the_answers_new_user()
+    {
+        fixture.RequireStore();
+        var ahead = new List<IReadOnlyCollection<AuditEntry>>();
+        await using var instance = RacingStore.InstanceOver<IAuditStore>(fixture, store => RacingStore.Answering(store,
+            nameof(IAuditStore.WriteAheadAsync), args =>
+            {
+                var entries = (IReadOnlyCollection<AuditEntry>)args[0]!;
+                ahead.Add([.. entries]);
+                return store.WriteAheadAsync(entries, (CancellationToken)args[1]!);
+            }));
+        var http = await instance.CreateClient().WithTokenAsync(fixture);
+
+        // createUser names no user before it runs: its one written-ahead record becomes the new user's (from the answer).
+        var a = await NewUserAsync(http);
+        var b = await NewUserAsync(http);
+        for (var i = 0; i < 2; i++)
+        {
+            var written = Assert.Single(ahead[i]);
+            Assert.Equal("", written.UserId);
+            Assert.Equal(0, written.Status);
+        }
+
+        Assert.Equal(ahead[0].Single().Id, Assert.Single(await TrailAsync(http, a)).GetProperty("id").GetString());
+        Assert.Equal(ahead[1].Single().Id, Assert.Single(await TrailAsync(http, b)).GetProperty("id").GetString());
+
+        // A write on several users: each user's record completes the one written ahead for that user (not another's).
+        await http.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { a, b }, status = false, reason = "fraud check" });
+        Assert.Equal([a, b], ahead[2].Select(e => e.UserId));
+        foreach (var (user, written) in new[] { a, b }.Zip(ahead[2]))
+        {
+            var record = (await TrailAsync(http, user)).First();
+            Assert.Equal("blockOrUnblockUsers", record.GetProperty("operation").GetString());
+            Assert.Equal(written.Id, record.GetProperty("id").GetString());
+            Assert.Equal(user, record.GetProperty("user_id").GetString());
+            Assert.Equal(200, record.GetProperty("status").GetInt32());
+        }
+
+        var all = await TrailAsync(http);
+        Assert.Equal(4, all.Count);
+        Assert.All(all, r => Assert.Equal(200, r.GetProperty("status").GetInt32()));
+        Assert.Equal(ahead.SelectMany(e => e).Select(e => e.Id).Order(StringComparer.Ordinal),
+            all.Select(r => r.GetProperty("id").GetString()!).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    public async Task A_write_that_fails_after_its_record_was_written_ahead_leaves_no_record(int refusals)
+    {
+        fixture.RequireStore();
+        var http = await fixture.ClientAsync();
+        var id = await NewUserAsync(http);
+        var removals = 0;
+        await using var instance = LosingItsRace(http, id, refusals, () => removals++, new ListLogger());
+        var raced = await instance.CreateClient().WithTokenAsync(fixture);
+
+        // The block's write lost to an archive (it wrote nothing, but carried the written-ahead record), then the block
+        // was refused: the record goes, on the first try or on the one retry.
+        await raced.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { id }, status = false }, HttpStatusCode.Conflict);
+
+        Assert.Equal(refusals + 1, removals);
+        var trail = await TrailAsync(http);
+        Assert.Equal(2, trail.Count);
+        Assert.DoesNotContain(trail, r => r.GetProperty("operation").GetString() == "blockOrUnblockUsers");
+        Assert.All(trail, r => Assert.Equal(200, r.GetProperty("status").GetInt32()));
+    }
+
+    [Fact]
+    public async Task A_written_ahead_record_the_store_refuses_twice_to_remove_stays_at_status_0_and_is_logged()
+    {
+        fixture.RequireStore();
+        var http = await fixture.ClientAsync();
+        var id = await NewUserAsync(http);
+        var removals = 0;
+        var logs = new ListLogger();
+        await using var instance = LosingItsRace(http, id, int.MaxValue, () => removals++, logs);
+        var raced = await instance.CreateClient().WithTokenAsync(fixture);
+
+        await raced.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { id }, status = false }, HttpStatusCode.Conflict);
+
+        Assert.Equal(2, removals);
+        var left = Assert.Single(await TrailAsync(http), r => r.GetProperty("operation").GetString() == "blockOrUnblockUsers");
+        Assert.Equal(0, left.GetProperty("status").GetInt32());
+        Assert.Equal(id, left.GetProperty("user_id").GetString());
+        var requestId = left.GetProperty("request_id").GetString()!;
+        Assert.Equal([$"The audit record of {requestId} could not be stored: IOException"], logs.Errors);
+    }
+
+    /// <summary>
+    /// A second instance over the fixture's stores whose next user write loses its race to an archive of
+    /// <paramref name="userId"/> by <paramref name="other"/>, and whose audit store refuses its first
+    /// <paramref name="refusals"/> removals of written-ahead records (<paramref name="counted"/> runs at each); the audit
+    /// service logs to <paramref name="logs"/>.
+    /// </summary>
+    private WebApplicationFactory<Program> LosingItsRace(HttpClient other, string userId, int refusals, Action counted, ListLogger logs)
+    {
+        var race = new RacingUserStore();
+        race.BeforeReplace = async _ =>
+        {
+            race.BeforeReplace = null;
+            await other.PutJsonAsync($"{P}/customers/archive", new { user_id = userId, reason = "closed" });
+        };
+        return race.InstanceOver(fixture).WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+        {
+            var registered = services.Last(d => d.ServiceType == typeof(IAuditStore));
+            services.Remove(registered);
+            services.AddSingleton(sp =>
+            {
+                var store = (IAuditStore)registered.ImplementationFactory!(sp);
+                return RacingStore.Answering(store, nameof(IAuditStore.ReplaceAsync), args =>
+                {
+                    counted();
+                    return refusals-- > 0
+                        ? Task.FromException(new IOException("audit store unavailable"))
+                        : store.ReplaceAsync((IReadOnlyCollection<AuditEntry>)args[0]!, (IReadOnlyCollection<AuditEntry>)args[1]!,
+                            (CancellationToken)args[2]!);
+                });
+            });
+            services.AddSingleton<ILogger<AuditService>>(logs);
+        }));
     }
 
     /// <summary>
     /// A second service instance over the fixture's real audit store that refuses its first <paramref name="refusals"/>
     /// appends of a write's records, as a store briefly unavailable would; <paramref name="counted"/> runs at each append.
     /// </summary>
-    private WebApplicationFactory<Program> Refusing(int refusals, Action counted) =>
+    private WebApplicationFactory<Program> Refusing(int refusals, Action counted, ListLogger? logs = null) =>
         RacingStore.InstanceOver<IAuditStore>(fixture, store => RacingStore.Answering(store, nameof(IAuditStore.AppendAsync), args =>
         {
             counted();
             return refusals-- > 0
                 ? Task.FromException(new IOException("audit store unavailable"))
                 : store.AppendAsync((IReadOnlyCollection<AuditEntry>)args[0]!, (CancellationToken)args[1]!);
-        }));
+        })).WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
+            services.AddSingleton<ILogger<AuditService>>(logs ?? new ListLogger())));
+
+    /// <summary>The errors the audit service logged, as they read.</summary>
+    private sealed class ListLogger : ILogger<AuditService>
+    {
+        private readonly List<string> errors = [];
+
+        public IReadOnlyList<string> Errors
+        {
+            get
+            {
+                lock (errors)
+                {
+                    return [.. errors];
+                }
+            }
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel >= LogLevel.Error)
+            {
+                lock (errors)
+                {
+                    errors.Add(formatter(state, exception));
+                }
+            }
+        }
+    }
 }
 
 [Collection(SqliteCollection.Name)]
