@@ -12,37 +12,6 @@ internal sealed partial class AuditService(IAuditStore store, IOptions<AuditOpti
     ILogger<AuditService> logger)
 {
     /// <summary>
-    /// Appends the records of a write that succeeded. One retry; if the store still fails the write stays done (it is
-    /// answered) and the loss is logged as an error with the request id, never with the values.
-    /// </summary>
-    public async Task RecordAsync(IReadOnlyCollection<AuditEntry> entries, CancellationToken cancellationToken)
-    {
-        var expires = clock.UtcNowMs().AddDays(options.Value.RetentionDays);
-        foreach (var entry in entries)
-        {
-            entry.ExpiresAt = expires;
-        }
-
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                await store.AppendAsync(entries, cancellationToken);
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException && attempt < 2)
-            {
-                await Task.Delay(50, cancellationToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogNotRecorded(logger, entries.FirstOrDefault()?.RequestId ?? "", e.GetType().Name);
-                return;
-            }
-        }
-    }
-
-    /// <summary>
     /// Stores the records of a write about to be made no later than the write itself (status 0 until completed; see
     /// <see cref="IAuditStore.WriteAheadAsync"/>). It is not retried: if it fails, the request fails before writing.
     /// </summary>
