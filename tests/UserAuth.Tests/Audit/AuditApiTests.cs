@@ -400,11 +400,14 @@ public abstract class AuditApiTests(ApiFixture fixture)
         await using var instance = LosingItsRace(http, id, refusals, () => removals++, new ListLogger());
         var raced = await instance.CreateClient().WithTokenAsync(fixture);
 
-        // Refused before anything was written: on SQLite nothing was stored ahead, so there is nothing to remove (MongoDB
-        // stores the record ahead of the write and removes it).
-        await raced.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { Ids.New() }, status = false }, HttpStatusCode.NotFound);
-        Assert.Equal(fixture.Store == StoreKind.Sqlite ? 0 : 1, removals);
-        removals = 0;
+        if (refusals == 0)
+        {
+            // Refused before anything was written: on SQLite nothing was stored ahead, so there is nothing to remove
+            // (MongoDB stores the record ahead of the write and removes it).
+            await raced.PutJsonAsync($"{P}/customers/activation", new { user_id = new[] { Ids.New() }, status = false }, HttpStatusCode.NotFound);
+            Assert.Equal(fixture.Store == StoreKind.Sqlite ? 0 : 1, removals);
+            removals = 0;
+        }
 
         // The block's write lost to an archive (it wrote nothing, but carried the written-ahead record), then the block
         // was refused: the record goes, on the first try or on the one retry.
