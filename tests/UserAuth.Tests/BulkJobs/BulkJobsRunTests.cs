@@ -268,6 +268,15 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
             new { absolute_url = files.Url("nothing-here.csv"), relative_url = "", file_format = "csv" })));
         Assert.Equal("failed", missing.GetProperty("status").GetString());
         Assert.Contains("could not be downloaded", missing.GetProperty("failure_reason").GetString(), StringComparison.Ordinal);
+
+        // The job's file is named after the URL's last segment, unescaped; a URL ending in "/" names none.
+        files.Serve("my users.csv", Rows(1));
+        var spaced = await http.PostJsonAsync($"{P}/users/jobs/import", new { absolute_url = files.Url("my%20users.csv"), relative_url = "", file_format = "csv" });
+        Assert.Equal("my users.csv", spaced.GetProperty("file_name").GetString());
+        Assert.Equal((1L, 1L, 0L), Bulk.Count(await Bulk.WaitAsync(http, app, Id(spaced))));
+        var folder = await http.PostJsonAsync($"{P}/users/jobs/import", new { absolute_url = files.Url(""), relative_url = "", file_format = "xlsx" });
+        Assert.Equal($"users-import-{Id(folder)}.xlsx", folder.GetProperty("file_name").GetString());
+        Assert.Equal("failed", (await Bulk.WaitAsync(http, app, Id(folder))).GetProperty("status").GetString());
     }
 
     [Fact]
@@ -333,6 +342,37 @@ public abstract class BulkJobsRunTests(ApiFixture fixture)
         await Bulk.DownloadAsync(http, file, HttpStatusCode.NotFound);
         var files = host.Services.GetRequiredService<BulkFiles>();
         Assert.Empty(Directory.Exists(files.Root) ? Directory.GetFiles(files.Root, Id(job) + "*", SearchOption.AllDirectories) : []);
+
+        // A removed file can no longer be imported.
+        var refused = await http.PostJsonAsync($"{P}/users/jobs/import", new { absolute_url = "https://elsewhere.example" + file, relative_url = file,
+            file_format = "csv" }, HttpStatusCode.BadRequest);
+        Http.AssertError(refused, "validation_failed", "relative_url");
+        Assert.Equal("names no file this service keeps for this application",
+            refused.GetProperty("errors")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task A_pending_imports_file_is_served_at_once_and_an_exports_only_once_it_is_finished()
+    {
+        await using var host = Host(FreshStore(), ("Jobs:Enabled", "false"));
+        var http = await ClientAsync(host);
+        await http.NewCustomerAsync(app, Build.User());
+        var upload = Encoding.UTF8.GetBytes(Rows(2, r => r == 0 ? Bulk.Row(phone: "1") : null));
+        var import = await Bulk.UploadAsync(http, app, upload);
+        var export = await http.PostJsonAsync($"{P}/users/jobs/export", new { file_format = "csv" });
+        Assert.Equal("pending", (await http.GetJsonAsync($"{P}/users/jobs/{Id(import)}")).GetProperty("status").GetString());
+
+        Assert.Equal(upload, await Bulk.DownloadAsync(http, $"{P}/users/jobs/{Id(import)}/file"));
+        await Bulk.DownloadAsync(http, $"{P}/users/jobs/{Id(import)}/error", HttpStatusCode.NotFound);
+        await Bulk.DownloadAsync(http, $"{P}/users/jobs/{Id(export)}/file", HttpStatusCode.NotFound);
+
+        var worker = host.Services.GetRequiredService<JobWorker>();
+        while (await worker.RunOneAsync(CancellationToken.None))
+        {
+        }
+
+        Assert.Equal(2, Bulk.ParseCsv(await Bulk.DownloadAsync(http, $"{P}/users/jobs/{Id(import)}/error")).Count);
+        Assert.Equal(2, Bulk.ParseCsv(await Bulk.DownloadAsync(http, $"{P}/users/jobs/{Id(export)}/file")).Count);
     }
 
     [Fact]
