@@ -50,6 +50,9 @@ def rss():
     for line in open(f"/proc/{pid}/status"):
         if line.startswith(("VmHWM", "VmRSS")):
             yield line.split()[0][:-1], int(line.split()[1]) // 1024
+def written():
+    io = dict(l.split(": ") for l in open(f"/proc/{pid}/io").read().splitlines())
+    return int(io["write_bytes"]) / 2**20
 def cpu():
     parts = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
@@ -78,13 +81,15 @@ def seconds(j):
     f = lambda s: datetime.strptime(s, "%Y-%m-%dT%H:%M:%S.%fZ")
     return (f(j["updated_at"]) - f(j["created_at"])).total_seconds()
 last_cpu = [0.0]
+last_written = [0.0]
 rates = {}
 def report(what, j):
     s = seconds(j); m = dict(rss()); c = cpu() - last_cpu[0]; last_cpu[0] = cpu()
+    d = written() - last_written[0]; last_written[0] = written()
     rates[what] = n / s
     load = open("/proc/loadavg").read().split()[0]
     print(f"{n:>9,} rows  {what:<14} {j['status']:<10} total={j['count']['total']:,} ok={j['count']['success']:,} "
-          f"err={j['count']['error']:,}  {s:7.1f} s  {n / s:>9,.0f} rows/s  CPU {c:6.1f} s  peak RSS {m['VmHWM']} MiB  "
+          f"err={j['count']['error']:,}  {s:7.1f} s  {n / s:>9,.0f} rows/s  CPU {c:6.1f} s  disk written {d:,.0f} MiB  peak RSS {m['VmHWM']} MiB  "
           f"load {load}", flush=True)
 boundary = uuid.uuid4().hex
 data = open(path, "rb").read()
@@ -96,10 +101,10 @@ def form(dry):
     extra = f"--{boundary}\r\nContent-Disposition: form-data; name=\"dry_run\"\r\n\r\ntrue\r\n".encode() if dry else b""
     return extra + body
 if os.environ.get("BENCH_DRY") == "1":
-    last_cpu[0] = cpu()
+    last_cpu[0] = cpu(); last_written[0] = written()
     job = call("POST", f"{app}/users/jobs/import/upload", form(True), {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"})
     report("import dry run", wait(job))
-last_cpu[0] = cpu()
+last_cpu[0] = cpu(); last_written[0] = written()
 job = call("POST", f"{app}/users/jobs/import/upload", body, {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"})
 del body
 report("import csv", wait(job))
