@@ -135,6 +135,28 @@ warm_up() {
   done
 }
 
+# run_create OP CONC: a createUser wrk run (OP: create or one of its variants) of the round's service at size $size,
+# with the users listed before and after it (a create_check line: every answered create is there).
+run_create() {
+  local op=$1 c=$2 before after last
+  before=$(item_total)
+  run_wrk service "$size" "$op" "$c" $(tree "$svc_pid")
+  after=$(item_total)
+  last=$(tail -1 "$results")
+  echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
+}
+
+# create_variant OP SETTING WHAT: createUser measured on the round's database $db with the service started with one
+# setting changed (SETTING, an environment assignment; WHAT says which, in the log), warmed up, at each concurrency.
+create_variant() {
+  local op=$1 setting=$2 what=$3 c
+  start_service "$db" "$setting" || exit 1
+  log "service up $what"
+  warm_up "$op"
+  for c in $CONC; do run_create "$op" "$c"; done
+  stop_service
+}
+
 # ---- rounds ----------------------------------------------------------------------------------------------------
 for size in $SIZES; do
   db="$OUT/db-$size/userauth.db"; mkdir -p "$(dirname "$db")"
@@ -156,13 +178,7 @@ for size in $SIZES; do
     # the same at c=64).
     [ "${BENCH_WARMUP:-5}" != 0 ] && warm_up "$op"
     for c in $CONC; do
-      if [ "$op" = create ]; then before=$(item_total); fi
-      run_wrk service "$size" "$op" "$c" $(tree "$svc_pid")
-      if [ "$op" = create ]; then
-        after=$(item_total)
-        last=$(tail -1 "$results")
-        echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
-      fi
+      if [ "$op" = create ]; then run_create create "$c"; else run_wrk service "$size" "$op" "$c" $(tree "$svc_pid"); fi
     done
   done
   # The profile behind "what bounds it": the lookup and createUser at the largest size, after the measured runs.
@@ -175,32 +191,12 @@ for size in $SIZES; do
   # Issue 10 item 5, before and after in the same run: createUser with the single writer switched off (every write
   # on its own connection, contending for SQLite's lock, as before the writer), against the `create` rows above.
   if [ "${BENCH_BEFORE_WRITER:-1}" = 1 ]; then
-    start_service "$db" Storage__Sqlite__SingleWriter=false || exit 1
-    log "service up without the single writer (Storage:Sqlite:SingleWriter=false)"
-    warm_up create_nowriter
-    for c in $CONC; do
-      before=$(item_total)
-      run_wrk service "$size" create_nowriter "$c" $(tree "$svc_pid")
-      after=$(item_total)
-      last=$(tail -1 "$results")
-      echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
-    done
-    stop_service
+    create_variant create_nowriter Storage__Sqlite__SingleWriter=false "without the single writer (Storage:Sqlite:SingleWriter=false)"
   fi
   # The durability trade-off measured (not the default): createUser with synchronous=NORMAL on the writer, which
   # syncs at checkpoints only (an answered write survives a process crash, not a power loss).
   if [ "${BENCH_SYNC_NORMAL:-1}" = 1 ]; then
-    start_service "$db" Storage__Sqlite__Synchronous=Normal || exit 1
-    log "service up with Storage:Sqlite:Synchronous=Normal (not the default)"
-    warm_up create_sync_normal
-    for c in $CONC; do
-      before=$(item_total)
-      run_wrk service "$size" create_sync_normal "$c" $(tree "$svc_pid")
-      after=$(item_total)
-      last=$(tail -1 "$results")
-      echo "{\"kind\":\"create_check\",\"users\":$size,\"concurrency\":$c,\"before\":$before,\"after\":$after,\"result\":$last}" >>"$results"
-    done
-    stop_service
+    create_variant create_sync_normal Storage__Sqlite__Synchronous=Normal "with Storage:Sqlite:Synchronous=Normal (not the default)"
   fi
 
   # The soak (issue 14) on this round's database, when asked for (BENCH_SOAK_MINUTES; at BENCH_SOAK_SIZE users).

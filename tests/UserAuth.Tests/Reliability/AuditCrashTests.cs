@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using UserAuth.Tests.Infrastructure;
-using ServiceProcess = UserAuth.Tests.Infrastructure.ServiceProcess;
 
 namespace UserAuth.Tests.Reliability;
 
@@ -15,39 +13,11 @@ namespace UserAuth.Tests.Reliability;
 /// ahead of the write (a record may be left of a write the kill stopped: status 0, never one too few).
 /// <c>USERAUTH_CRASH_ROUNDS=N</c> kills N times.
 /// </summary>
-public abstract class AuditCrashTests(ApiFixture fixture) : IAsyncLifetime
+public abstract class AuditCrashTests(ApiFixture fixture) : CrashTestBase("userauth-auditcrash-")
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "userauth-auditcrash-" + Guid.NewGuid().ToString("N")[..12]);
     private readonly string database = "userauth_auditcrash_" + Guid.NewGuid().ToString("N")[..12];
-    private readonly List<ServiceProcess> started = [];
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("USERAUTH_CRASH_ROUNDS"), CultureInfo.InvariantCulture, out var n) ? n : 1;
-
-    public ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var service in started)
-        {
-            await service.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-
-    private async Task<ServiceProcess> StartAsync()
+    private Dictionary<string, string?> Settings()
     {
         var settings = ApiFactory.BaseSettings();
         foreach (var (key, value) in fixture.StoreSettings)
@@ -55,19 +25,17 @@ public abstract class AuditCrashTests(ApiFixture fixture) : IAsyncLifetime
             settings[key] = value;
         }
 
-        settings["BulkJobs:Directory"] = Path.Combine(folder, "jobs");
+        settings["BulkJobs:Directory"] = Path.Combine(Folder, "jobs");
         if (fixture.Store == StoreKind.Sqlite)
         {
-            settings["Storage:Sqlite:Path"] = Path.Combine(folder, "userauth.db");
+            settings["Storage:Sqlite:Path"] = Path.Combine(Folder, "userauth.db");
         }
         else
         {
             settings["Storage:MongoDb:Database"] = database;
         }
 
-        var service = await ServiceProcess.StartAsync(settings);
-        started.Add(service);
-        return service;
+        return settings;
     }
 
     [Fact]
@@ -77,62 +45,34 @@ public abstract class AuditCrashTests(ApiFixture fixture) : IAsyncLifetime
         var app = ApiFixture.NewApplicationId();
         var acknowledged = new ConcurrentDictionary<string, int>(); // user id -> __v when created
         var writes = 0;
-        for (var round = 0; round < Rounds; round++)
+        await FloodAndKillAsync(Settings(), writers: 8, async (http, i, mine, stop) =>
         {
-            var service = await StartAsync();
-            var http = await service.ClientAsync();
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+            if (i % 2 == 1 && mine.Count > 0)
             {
-                var mine = new List<string>();
-                for (var i = 0; !stop.IsCancellationRequested; i++)
+                var id = mine[i % mine.Count];
+                using var updated = await http.PutAsync($"{Http.App(app)}/customers/{id}",
+                    Http.Json(new { first_name = $"gen{i}" }), stop);
+                if (updated.StatusCode == HttpStatusCode.OK)
                 {
-                    try
-                    {
-                        if (i % 2 == 1 && mine.Count > 0)
-                        {
-                            var id = mine[i % mine.Count];
-                            using var updated = await http.PutAsync($"{Http.App(app)}/customers/{id}",
-                                Http.Json(new { first_name = $"gen{i}" }), stop.Token);
-                            if (updated.StatusCode == HttpStatusCode.OK)
-                            {
-                                Interlocked.Increment(ref writes);
-                            }
-                        }
-                        else
-                        {
-                            using var created = await http.PostAsync($"{Http.App(app)}/customers", Http.Json(Build.User()), stop.Token);
-                            if (created.StatusCode == HttpStatusCode.OK)
-                            {
-                                var user = (await created.ReadJsonAsync()).GetProperty("user");
-                                var id = user.GetProperty("_id").GetString()!;
-                                acknowledged[id] = user.GetProperty("__v").GetInt32();
-                                mine.Add(id);
-                                Interlocked.Increment(ref writes);
-                            }
-                        }
-                    }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-                    {
-                        return; // the process died under the request
-                    }
+                    Interlocked.Increment(ref writes);
                 }
-            })).ToList();
-
-            var before = Volatile.Read(ref writes);
-            var until = DateTime.UtcNow.AddSeconds(30);
-            while (Volatile.Read(ref writes) < before + 120 && DateTime.UtcNow < until)
-            {
-                await Task.Delay(20, Ct);
             }
-
-            await service.KillAsync();
-            await stop.CancelAsync();
-            await Task.WhenAll(writers);
-        }
+            else
+            {
+                using var created = await http.PostAsync($"{Http.App(app)}/customers", Http.Json(Build.User()), stop);
+                if (created.StatusCode == HttpStatusCode.OK)
+                {
+                    var user = (await created.ReadJsonAsync()).GetProperty("user");
+                    var id = user.GetProperty("_id").GetString()!;
+                    acknowledged[id] = user.GetProperty("__v").GetInt32();
+                    mine.Add(id);
+                    Interlocked.Increment(ref writes);
+                }
+            }
+        }, () => Volatile.Read(ref writes), writesPerRound: 120, timeout: TimeSpan.FromSeconds(30));
 
         Assert.True(acknowledged.Count >= 20, $"only {acknowledged.Count} creates were acknowledged");
-        var restarted = await StartAsync();
+        var restarted = await StartAsync(Settings());
         var reader = await restarted.ClientAsync();
         var users = await CrashRestartTests.ListAllAsync(reader, app);
         var records = await AuditTrailAsync(reader, app);

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using UserAuth.Tests.BulkJobs;
@@ -15,45 +14,16 @@ namespace UserAuth.Tests.Reliability;
 /// inconsistent. CI runs one kill per scenario; <c>USERAUTH_CRASH_ROUNDS=N</c> repeats the flood N times (the long
 /// run, see docs/RELIABILITY.md).
 /// </summary>
-public sealed class CrashRestartTests : IAsyncLifetime
+public sealed class CrashRestartTests() : CrashTestBase("userauth-crash-")
 {
-    private readonly string folder = Path.Combine(Path.GetTempPath(), "userauth-crash-" + Guid.NewGuid().ToString("N"));
-    private readonly List<ServiceProcess> started = [];
-
-    private string DatabasePath => Path.Combine(folder, "userauth.db");
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static int Rounds => int.TryParse(Environment.GetEnvironmentVariable("USERAUTH_CRASH_ROUNDS"), CultureInfo.InvariantCulture, out var n) ? n : 1;
-
-    public ValueTask InitializeAsync()
-    {
-        Directory.CreateDirectory(folder);
-        return ValueTask.CompletedTask;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var service in started)
-        {
-            await service.DisposeAsync();
-        }
-
-        try
-        {
-            Directory.Delete(folder, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    private string DatabasePath => Path.Combine(Folder, "userauth.db");
 
     private Dictionary<string, string?> Settings()
     {
         var settings = ApiFactory.BaseSettings();
         settings["Storage:Provider"] = "Sqlite";
         settings["Storage:Sqlite:Path"] = DatabasePath;
-        settings["BulkJobs:Directory"] = Path.Combine(folder, "jobs");
+        settings["BulkJobs:Directory"] = Path.Combine(Folder, "jobs");
         settings["Logging:Json"] = "true";
         // Small batches (many checkpoints to die between) and short leases (a dead process's job is taken over soon).
         settings["Jobs:BatchSize"] = "20";
@@ -65,12 +35,7 @@ public sealed class CrashRestartTests : IAsyncLifetime
         return settings;
     }
 
-    private async Task<ServiceProcess> StartAsync()
-    {
-        var service = await ServiceProcess.StartAsync(Settings());
-        started.Add(service);
-        return service;
-    }
+    private Task<ServiceProcess> StartAsync() => StartAsync(Settings());
 
     private async Task AssertConsistentAsync()
     {
@@ -84,60 +49,32 @@ public sealed class CrashRestartTests : IAsyncLifetime
         var app = ApiFixture.NewApplicationId();
         var acknowledged = new ConcurrentDictionary<string, string>(); // user id -> last acknowledged first_name
         var inFlight = new ConcurrentDictionary<string, string>();      // user id -> the first_name of an update not answered
-        for (var round = 0; round < Rounds; round++)
+        await FloodAndKillAsync(Settings(), writers: 6, async (http, i, mine, stop) =>
         {
-            var service = await StartAsync();
-            var http = await service.ClientAsync();
-            using var stop = new CancellationTokenSource();
-            var writers = Enumerable.Range(0, 6).Select(w => Task.Run(async () =>
+            if (i % 3 == 2 && mine.Count > 0)
             {
-                var mine = new List<string>();
-                for (var i = 0; !stop.IsCancellationRequested; i++)
+                var id = mine[i % mine.Count];
+                var name = $"gen{i}";
+                inFlight[id] = name;
+                var updated = await http.PutAsync($"{Http.App(app)}/customers/{id}", Http.Json(new { first_name = name }), stop);
+                if (updated.StatusCode == HttpStatusCode.OK)
                 {
-                    try
-                    {
-                        if (i % 3 == 2 && mine.Count > 0)
-                        {
-                            var id = mine[i % mine.Count];
-                            var name = $"gen{i}";
-                            inFlight[id] = name;
-                            var updated = await http.PutAsync($"{Http.App(app)}/customers/{id}", Http.Json(new { first_name = name }), stop.Token);
-                            if (updated.StatusCode == HttpStatusCode.OK)
-                            {
-                                acknowledged[id] = name;
-                            }
-
-                            inFlight.TryRemove(id, out _);
-                        }
-                        else
-                        {
-                            var created = await http.PostAsync($"{Http.App(app)}/customers", Http.Json(Build.User(firstName: "gen0")), stop.Token);
-                            if (created.StatusCode == HttpStatusCode.OK)
-                            {
-                                var id = (await created.ReadJsonAsync()).GetProperty("user").GetProperty("_id").GetString()!;
-                                acknowledged[id] = "gen0";
-                                mine.Add(id);
-                            }
-                        }
-                    }
-                    catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
-                    {
-                        return; // the process died under the request: not acknowledged
-                    }
+                    acknowledged[id] = name;
                 }
-            })).ToList();
 
-            var before = acknowledged.Count;
-            var until = DateTime.UtcNow.AddSeconds(20);
-            while (acknowledged.Count < before + 150 && DateTime.UtcNow < until)
-            {
-                await Task.Delay(20, Ct);
+                inFlight.TryRemove(id, out _);
             }
-
-            await service.KillAsync();
-            await stop.CancelAsync();
-            await Task.WhenAll(writers);
-        }
+            else
+            {
+                var created = await http.PostAsync($"{Http.App(app)}/customers", Http.Json(Build.User(firstName: "gen0")), stop);
+                if (created.StatusCode == HttpStatusCode.OK)
+                {
+                    var id = (await created.ReadJsonAsync()).GetProperty("user").GetProperty("_id").GetString()!;
+                    acknowledged[id] = "gen0";
+                    mine.Add(id);
+                }
+            }
+        }, () => acknowledged.Count, writesPerRound: 150, timeout: TimeSpan.FromSeconds(20));
 
         var restarted = await StartAsync();
         var reader = await restarted.ClientAsync();
