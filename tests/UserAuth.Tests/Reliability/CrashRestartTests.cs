@@ -49,6 +49,7 @@ public sealed class CrashRestartTests() : CrashTestBase("userauth-crash-")
         var app = ApiFixture.NewApplicationId();
         var acknowledged = new ConcurrentDictionary<string, string>(); // user id -> last acknowledged first_name
         var inFlight = new ConcurrentDictionary<string, string>();      // user id -> the first_name of an update not answered
+        var updates = 0;                                                 // acknowledged updates (for the figures)
         await FloodAndKillAsync(Settings(), writers: 6, async (http, i, mine, stop) =>
         {
             if (i % 3 == 2 && mine.Count > 0)
@@ -60,6 +61,7 @@ public sealed class CrashRestartTests() : CrashTestBase("userauth-crash-")
                 if (updated.StatusCode == HttpStatusCode.OK)
                 {
                     acknowledged[id] = name;
+                    Interlocked.Increment(ref updates);
                 }
 
                 inFlight.TryRemove(id, out _);
@@ -89,7 +91,8 @@ public sealed class CrashRestartTests() : CrashTestBase("userauth-crash-")
         }
 
         await AssertConsistentAsync();
-        TestContext.Current.TestOutputHelper?.WriteLine($"{Rounds} SIGKILL(s), {acknowledged.Count} acknowledged users, {listed.Count} listed, none missing");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{Rounds} SIGKILL(s), {acknowledged.Count + updates} acknowledged writes " +
+            $"({acknowledged.Count} creates, {updates} updates), {listed.Count} users listed, none missing or stale");
     }
 
     [Fact]
