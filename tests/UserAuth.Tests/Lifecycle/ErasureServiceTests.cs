@@ -158,7 +158,7 @@ public abstract class ErasureServiceTests(ApiFixture fixture)
     private ErasureService Service(ListLogger logs, ServiceMetrics? metrics = null, IUserStore? store = null) =>
         new(store ?? Narrowed(null), fixture.Services.GetRequiredService<UserService>(), new FixedClock(Now),
             Options.Create(new ErasureOptions()), metrics ?? fixture.Services.GetRequiredService<ServiceMetrics>(),
-            fixture.Services.GetRequiredService<AuditService>(), logs);
+            fixture.Services.GetRequiredService<AuditService>(), fixture.Services.GetRequiredService<TimelineEventWriter>(), logs);
 
     /// <summary>
     /// The real store, with the due query narrowed to this test's application and, once, another writer's change

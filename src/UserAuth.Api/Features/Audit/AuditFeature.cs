@@ -15,6 +15,7 @@ internal static class AuditFeature
             .ValidateOnStart();
         builder.AddStore<IAuditStore, SqliteAuditStore, MongoAuditStore>();
         builder.Services.AddSingleton<AuditService>();
+        builder.Services.AddSingleton<TimelineEventWriter>();
         builder.Services.AddSingleton<AuditFilter>();
         builder.Services.Configure<MvcOptions>(options => options.Filters.AddService<AuditFilter>());
         builder.Services.AddSingleton<AuditSweeper>();

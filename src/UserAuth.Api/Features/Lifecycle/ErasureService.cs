@@ -10,7 +10,7 @@ namespace UserAuth.Api.Features.Lifecycle;
 /// restored in the meantime is left alone.
 /// </summary>
 internal sealed class ErasureService(IUserStore store, UserService users, TimeProvider clock, IOptions<ErasureOptions> options,
-    ServiceMetrics metrics, Audit.AuditService audit, ILogger<ErasureService> logger)
+    ServiceMetrics metrics, Audit.AuditService audit, Audit.TimelineEventWriter events, ILogger<ErasureService> logger)
 {
     public async Task<int> EraseDueAsync(CancellationToken cancellationToken)
     {
@@ -26,24 +26,23 @@ internal sealed class ErasureService(IUserStore store, UserService users, TimePr
             {
                 var tenant = new Tenant(due.CompanyId, due.ApplicationId);
                 var erasedNow = false;
-                var user = await users.MutateAsync(tenant, due, user =>
-                {
-                    erasedNow = false;
-                    if (user.State != UserState.Deleted || user.DeleteOn > now)
+                var user = await events.AroundAsync(tenant, due.Id, new TimelineEvent { Type = "erased", Title = "Personal data erased", Date = now },
+                    () => users.MutateAsync(tenant, due, user =>
                     {
-                        return false;
-                    }
+                        erasedNow = false;
+                        if (user.State != UserState.Deleted || user.DeleteOn > now)
+                        {
+                            return false;
+                        }
 
-                    Erase(user, now);
-                    erasedNow = true;
-                    return true;
-                }, cancellationToken);
+                        Erase(user, now);
+                        erasedNow = true;
+                        return true;
+                    }, cancellationToken), _ => erasedNow);
                 if (erasedNow)
                 {
                     // The timeline's reasons may hold what the customer wrote: they go too.
                     await audit.ClearReasonsAsync(tenant, user.Id, cancellationToken);
-                    await audit.RecordEventAsync(tenant, user.Id,
-                        new TimelineEvent { Type = "erased", Title = "Personal data erased", Date = now }, cancellationToken);
                     erased++;
                 }
             }

@@ -22,6 +22,7 @@ internal sealed class LifecycleService(
     IUserSessionRevoker sessions,
     ILoginSettings settings,
     AuditService audit,
+    TimelineEventWriter events,
     TimeProvider clock,
     ILogger<LifecycleService> logger)
 {
@@ -49,25 +50,25 @@ internal sealed class LifecycleService(
         var revoked = 0;
         foreach (var id in ids)
         {
-            TimelineEvent? happened = null;
-            await users.MutateAsync(tenant, found[id], user =>
-            {
-                happened = null;
-                if (user.State != UserState.Live)
+            var happened = false;
+            await events.AroundAsync(tenant, id, Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason),
+                () => users.MutateAsync(tenant, found[id], user =>
                 {
-                    throw new ConflictException("The user is no longer live.", "user_not_live");
-                }
+                    happened = false;
+                    if (user.State != UserState.Live)
+                    {
+                        throw new ConflictException("The user is no longer live.", "user_not_live");
+                    }
 
-                if (user.Active == !block)
-                {
-                    return false;
-                }
+                    if (user.Active == !block)
+                    {
+                        return false;
+                    }
 
-                user.Active = !block;
-                happened = Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason);
-                return true;
-            }, cancellationToken);
-            await RecordAsync(tenant, id, happened, cancellationToken);
+                    user.Active = !block;
+                    happened = true;
+                    return true;
+                }, cancellationToken), _ => happened);
 
             if (block)
             {
@@ -83,23 +84,23 @@ internal sealed class LifecycleService(
     public async Task<LifecycleOutcome> ArchiveAsync(Tenant tenant, string userId, string? reason, string actor,
         CancellationToken cancellationToken)
     {
-        TimelineEvent? happened = null;
-        var user = await users.MutateAsync(tenant, userId, user =>
-        {
-            happened = null;
-            switch (user.State)
+        var happened = false;
+        var user = await events.AroundAsync(tenant, userId.ToLowerInvariant(), Event("archived", "Account archived", reason),
+            () => users.MutateAsync(tenant, userId, user =>
             {
-                case UserState.Archived:
-                    return false;
-                case UserState.Deleted:
-                    throw new ConflictException("A deleted user cannot be archived; restore them first.", "user_deleted");
-            }
+                happened = false;
+                switch (user.State)
+                {
+                    case UserState.Archived:
+                        return false;
+                    case UserState.Deleted:
+                        throw new ConflictException("A deleted user cannot be archived; restore them first.", "user_deleted");
+                }
 
-            user.State = UserState.Archived;
-            happened = Event("archived", "Account archived", reason);
-            return true;
-        }, cancellationToken);
-        await RecordAsync(tenant, user.Id, happened, cancellationToken);
+                user.State = UserState.Archived;
+                happened = true;
+                return true;
+            }, cancellationToken), _ => happened);
 
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason ?? "archived", actor, cancellationToken);
         logger.LogInformation("Archived user {UserId}; revoked {Sessions} sessions", user.Id, revoked);
@@ -111,26 +112,26 @@ internal sealed class LifecycleService(
     {
         reason = reason.Trim();
         var days = (await settings.GetAsync(tenant, cancellationToken)).DeleteAccountDays;
-        TimelineEvent? happened = null;
-        var user = await users.MutateAsync(tenant, userId, user =>
-        {
-            happened = null;
-            switch (user.State)
+        var happened = false;
+        var user = await events.AroundAsync(tenant, userId.ToLowerInvariant(), Event("deleted", "Account deletion requested", reason),
+            () => users.MutateAsync(tenant, userId, user =>
             {
-                case UserState.Deleted:
-                    return false; // a retry answers the same restore window
-                case UserState.Archived:
-                    throw new ConflictException("An archived user cannot be deleted.", "user_archived");
-            }
+                happened = false;
+                switch (user.State)
+                {
+                    case UserState.Deleted:
+                        return false; // a retry answers the same restore window
+                    case UserState.Archived:
+                        throw new ConflictException("An archived user cannot be deleted.", "user_archived");
+                }
 
-            var now = clock.UtcNowMs();
-            user.State = UserState.Deleted;
-            user.DeletedAt = now;
-            user.DeleteOn = now.AddDays(days);
-            happened = Event("deleted", "Account deletion requested", reason);
-            return true;
-        }, cancellationToken);
-        await RecordAsync(tenant, user.Id, happened, cancellationToken);
+                var now = clock.UtcNowMs();
+                user.State = UserState.Deleted;
+                user.DeletedAt = now;
+                user.DeleteOn = now.AddDays(days);
+                happened = true;
+                return true;
+            }, cancellationToken), _ => happened);
 
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason, actor, cancellationToken);
         logger.LogInformation("Deleted user {UserId} (restorable until {DeleteOn}); revoked {Sessions} sessions",
@@ -149,27 +150,25 @@ internal sealed class LifecycleService(
             throw WindowPassed();
         }
 
-        TimelineEvent? happened = null;
-        await users.MutateAsync(tenant, existing, user =>
-        {
-            happened = null;
-            if (user.State == UserState.Erased || (user.State == UserState.Deleted && clock.UtcNowMs() > user.DeleteOn))
+        // Every change the lambda does not refuse happens: the event goes only with a refusal (an ApiException).
+        await events.AroundAsync(tenant, existing.Id, Event("restored", "Account deletion cancelled", WithReasonId(reason, reasonId)),
+            () => users.MutateAsync(tenant, existing, user =>
             {
-                throw WindowPassed();
-            }
+                if (user.State == UserState.Erased || (user.State == UserState.Deleted && clock.UtcNowMs() > user.DeleteOn))
+                {
+                    throw WindowPassed();
+                }
 
-            if (user.State != UserState.Deleted)
-            {
-                throw new ConflictException("The user was not deleted.", "user_not_deleted");
-            }
+                if (user.State != UserState.Deleted)
+                {
+                    throw new ConflictException("The user was not deleted.", "user_not_deleted");
+                }
 
-            user.State = UserState.Live;
-            user.DeletedAt = null;
-            user.DeleteOn = null;
-            happened = Event("restored", "Account deletion cancelled", WithReasonId(reason, reasonId));
-            return true;
-        }, cancellationToken);
-        await RecordAsync(tenant, existing.Id, happened, cancellationToken);
+                user.State = UserState.Live;
+                user.DeletedAt = null;
+                user.DeleteOn = null;
+                return true;
+            }, cancellationToken), _ => true);
         logger.LogInformation("Restored user {UserId}", existing.Id);
     }
 
@@ -180,10 +179,6 @@ internal sealed class LifecycleService(
         var user = await users.GetAsync(tenant, userId, cancellationToken);
         return (user, await audit.TimelineAsync(tenant, user, cancellationToken));
     }
-
-    /// <summary>Records the event of a write that happened (after it: a no-op write records nothing).</summary>
-    private Task RecordAsync(Tenant tenant, string userId, TimelineEvent? happened, CancellationToken cancellationToken) =>
-        happened is null ? Task.CompletedTask : audit.RecordEventAsync(tenant, userId, happened, CancellationToken.None);
 
     private TimelineEvent Event(string type, string title, string? reason) =>
         new() { Type = type, Title = title, SubTitle = string.IsNullOrWhiteSpace(reason) ? null : reason, Date = clock.UtcNowMs() };

@@ -25,7 +25,7 @@ internal sealed class SessionService(
     SessionCookies cookies,
     TimeProvider clock,
     ServiceMetrics metrics,
-    Audit.AuditService audit,
+    Audit.TimelineEventWriter events,
     ILogger<SessionService> logger)
 {
     /// <summary>getActiveSessions shows at most this many (the newest) live sessions.</summary>
@@ -85,13 +85,13 @@ internal sealed class SessionService(
         var user = await users.GetAsync(tenant, userId, cancellationToken);
         var id = Ids.IsValid(sessionId) ? sessionId.ToLowerInvariant() : throw SessionNotFound();
         var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), actor, reason.Trim());
-        if (!await store.RevokeAsync(tenant, user.Id, id, revocation, cancellationToken))
+        if (!await events.AroundAsync(tenant, user.Id, OnTimeline("session_deleted", "Session ended by an admin", revocation),
+                () => store.RevokeAsync(tenant, user.Id, id, revocation, cancellationToken), revoked => revoked))
         {
             throw SessionNotFound();
         }
 
         metrics.SessionsRevoked(1, "one");
-        await RecordOnTimelineAsync(tenant, user.Id, "session_deleted", "Session ended by an admin", revocation, cancellationToken);
         logger.LogInformation("Revoked session {SessionId} of user {UserId} in application {ApplicationId} by {Actor}",
             id, user.Id, tenant.ApplicationId, actor);
         return id;
@@ -103,15 +103,15 @@ internal sealed class SessionService(
     {
         var user = await users.GetAsync(tenant, userId, cancellationToken);
         var revocation = new SessionRevocation(Ids.New(), clock.UtcNowMs(), actor, reason.Trim());
-        var count = await store.RevokeAllAsync(tenant, user.Id, revocation, cancellationToken);
+        // Written ahead without the count (what a crash before the final title leaves), then titled with it.
+        var count = await events.AroundAsync(tenant, user.Id, OnTimeline("sessions_deleted", "Active sessions ended by an admin", revocation),
+            () => store.RevokeAllAsync(tenant, user.Id, revocation, cancellationToken), n => n > 0,
+            n => $"{n} active sessions ended by an admin");
         metrics.SessionsRevoked(count, "all");
         if (count == 0)
         {
             return [];
         }
-
-        await RecordOnTimelineAsync(tenant, user.Id, "sessions_deleted", $"{count} active sessions ended by an admin", revocation,
-            cancellationToken);
 
         logger.LogInformation("Revoked {Count} sessions of user {UserId} in application {ApplicationId} by {Actor}",
             count, user.Id, tenant.ApplicationId, actor);
@@ -156,10 +156,8 @@ internal sealed class SessionService(
     }
 
     /// <summary>The reason an admin gave for ending sessions, where the user's other reasons are: their timeline.</summary>
-    private Task RecordOnTimelineAsync(Tenant tenant, string userId, string type, string title, SessionRevocation revocation,
-        CancellationToken cancellationToken) =>
-        audit.RecordEventAsync(tenant, userId,
-            new TimelineEvent { Type = type, Title = title, SubTitle = revocation.Reason, Date = revocation.At }, cancellationToken);
+    private static TimelineEvent OnTimeline(string type, string title, SessionRevocation revocation) =>
+        new() { Type = type, Title = title, SubTitle = revocation.Reason, Date = revocation.At };
 
     /// <summary>
     /// The check after the insert: a block, archive or delete that ran between the first read of the user and the insert

@@ -11,7 +11,9 @@ namespace UserAuth.Api.Storage.Sqlite;
 /// Made current with <see cref="Enter"/> by the caller that owns the flow (an AsyncLocal: it flows into everything that
 /// caller awaits afterwards). The first write through <see cref="SqliteDatabase.WriteAsync{T}"/> takes it; if that
 /// write fails it is given back for the next one. Once the scope is left, nothing takes it any more (work started in
-/// the flow and still running later, such as a queued job, does not carry it).
+/// the flow and still running later, such as a queued job, does not carry it). Enlistments nest: one entered inside
+/// another's scope (a lifecycle event inside a request whose audit record still waits) keeps the outer one current
+/// too, and a write carries every one still waiting; leaving the inner scope makes the outer one current again.
 /// </remarks>
 internal sealed class SqliteEnlistment(Func<SqliteConnection, SqliteTransaction, CancellationToken, Task> work)
 {
@@ -22,6 +24,7 @@ internal sealed class SqliteEnlistment(Func<SqliteConnection, SqliteTransaction,
 
     private static readonly AsyncLocal<SqliteEnlistment?> Ambient = new();
     private readonly Func<SqliteConnection, SqliteTransaction, CancellationToken, Task> work = work;
+    private SqliteEnlistment? outer;
     private int state;
 
     /// <summary>True once a write carried the work (in a transaction that committed, or the write failed).</summary>
@@ -30,6 +33,7 @@ internal sealed class SqliteEnlistment(Func<SqliteConnection, SqliteTransaction,
     /// <summary>Makes this the current flow's enlistment until the returned scope is disposed.</summary>
     public IDisposable Enter()
     {
+        outer = Ambient.Value;
         Ambient.Value = this;
         return new Scope(this);
     }
@@ -38,8 +42,16 @@ internal sealed class SqliteEnlistment(Func<SqliteConnection, SqliteTransaction,
     internal static Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> Carry<T>(
         Func<SqliteConnection, SqliteTransaction, CancellationToken, Task<T>> write)
     {
-        var enlisted = Ambient.Value;
-        if (enlisted is null || Interlocked.CompareExchange(ref enlisted.state, Taken, Waiting) != Waiting)
+        var taken = new List<SqliteEnlistment>();
+        for (var enlisted = Ambient.Value; enlisted is not null; enlisted = enlisted.outer)
+        {
+            if (Interlocked.CompareExchange(ref enlisted.state, Taken, Waiting) == Waiting)
+            {
+                taken.Add(enlisted);
+            }
+        }
+
+        if (taken.Count == 0)
         {
             return write;
         }
@@ -49,14 +61,18 @@ internal sealed class SqliteEnlistment(Func<SqliteConnection, SqliteTransaction,
             try
             {
                 var result = await write(connection, transaction, cancellationToken);
-                await enlisted.work(connection, transaction, CancellationToken.None);
-                Volatile.Write(ref enlisted.state, Written);
+                foreach (var enlisted in taken)
+                {
+                    await enlisted.work(connection, transaction, CancellationToken.None);
+                }
+
+                taken.ForEach(enlisted => Volatile.Write(ref enlisted.state, Written));
                 return result;
             }
             catch
             {
                 // This write is rolled back to its savepoint: the next write of the flow may carry the work.
-                Interlocked.CompareExchange(ref enlisted.state, Waiting, Taken);
+                taken.ForEach(enlisted => Interlocked.CompareExchange(ref enlisted.state, Waiting, Taken));
                 throw;
             }
         };
@@ -69,7 +85,7 @@ internal sealed class SqliteEnlistment(Func<SqliteConnection, SqliteTransaction,
             Interlocked.CompareExchange(ref enlistment.state, Closed, Waiting);
             if (ReferenceEquals(Ambient.Value, enlistment))
             {
-                Ambient.Value = null;
+                Ambient.Value = enlistment.outer;
             }
         }
     }
