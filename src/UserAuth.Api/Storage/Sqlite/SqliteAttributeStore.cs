@@ -111,17 +111,18 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
 
     public async Task InsertDefinitionAsync(AttributeDefinition definition, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            INSERT INTO user_attribute_definitions ({DefinitionColumns}, name_lc) VALUES ($id, $company, $application, $slug, $name,
-                $description, $type, $multi_value, $customer_editable, $encrypted, $pinned, $pin_order, $default_value, $validations,
-                $is_locked, $created_by, $updated_by, $created_at, $modified_at, $version, $name_lc);
-            """;
-        BindDefinition(command, definition);
         try
         {
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            await database.WriteAsync(async (connection, transaction, ct) =>
+            {
+                await using var command = SqliteDatabase.Command(connection, transaction, $"""
+                    INSERT INTO user_attribute_definitions ({DefinitionColumns}, name_lc) VALUES ($id, $company, $application, $slug, $name,
+                        $description, $type, $multi_value, $customer_editable, $encrypted, $pinned, $pin_order, $default_value, $validations,
+                        $is_locked, $created_by, $updated_by, $created_at, $modified_at, $version, $name_lc);
+                    """);
+                BindDefinition(command, definition);
+                await command.ExecuteNonQueryAsync(ct);
+            }, cancellationToken);
         }
         catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
         {
@@ -215,20 +216,21 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
 
     public async Task<bool> ReplaceDefinitionAsync(AttributeDefinition definition, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            UPDATE user_attribute_definitions SET slug = $slug, name = $name, name_lc = $name_lc, description = $description,
-                type = $type, multi_value = $multi_value, customer_editable = $customer_editable, encrypted = $encrypted,
-                pinned = $pinned, pin_order = $pin_order, default_value = $default_value, validations = $validations,
-                is_locked = $is_locked, updated_by = $updated_by, modified_at = $modified_at, version = $version
-            WHERE id = $id AND {TenantWhere} AND version = $expected;
-            """;
-        BindDefinition(command, definition);
-        command.Parameters.AddWithValue("$expected", expectedVersion);
         try
         {
-            return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            return await database.WriteAsync(async (connection, transaction, ct) =>
+            {
+                await using var command = SqliteDatabase.Command(connection, transaction, $"""
+                    UPDATE user_attribute_definitions SET slug = $slug, name = $name, name_lc = $name_lc, description = $description,
+                        type = $type, multi_value = $multi_value, customer_editable = $customer_editable, encrypted = $encrypted,
+                        pinned = $pinned, pin_order = $pin_order, default_value = $default_value, validations = $validations,
+                        is_locked = $is_locked, updated_by = $updated_by, modified_at = $modified_at, version = $version
+                    WHERE id = $id AND {TenantWhere} AND version = $expected;
+                    """);
+                BindDefinition(command, definition);
+                command.Parameters.AddWithValue("$expected", expectedVersion);
+                return await command.ExecuteNonQueryAsync(ct) == 1;
+            }, cancellationToken);
         }
         catch (SqliteException e) when (SqliteDatabase.IsUniqueViolation(e))
         {
@@ -236,24 +238,19 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
         }
     }
 
-    public async Task<bool> DeleteDefinitionAsync(Tenant tenant, string id, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            DELETE FROM user_attribute_terms WHERE {TenantWhere} AND definition_id = $id;
-            DELETE FROM user_attributes WHERE {TenantWhere} AND definition_id = $id;
-            DELETE FROM user_attribute_definitions WHERE {TenantWhere} AND id = $id;
-            SELECT changes();
-            """;
-        BindTenant(command, tenant);
-        command.Parameters.AddWithValue("$id", id);
-        var deleted = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-        await transaction.CommitAsync(cancellationToken);
-        return deleted == 1;
-    }
+    public Task<bool> DeleteDefinitionAsync(Tenant tenant, string id, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await using var command = SqliteDatabase.Command(connection, transaction, $"""
+                DELETE FROM user_attribute_terms WHERE {TenantWhere} AND definition_id = $id;
+                DELETE FROM user_attributes WHERE {TenantWhere} AND definition_id = $id;
+                DELETE FROM user_attribute_definitions WHERE {TenantWhere} AND id = $id;
+                SELECT changes();
+                """);
+            BindTenant(command, tenant);
+            command.Parameters.AddWithValue("$id", id);
+            return (long)(await command.ExecuteScalarAsync(ct))! == 1;
+        }, cancellationToken);
 
     public async Task<bool> HasValuesAsync(Tenant tenant, string definitionId, CancellationToken cancellationToken)
     {
@@ -267,11 +264,14 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
 
     // ------------------------------------------------------------------ values
 
-    public async Task<IReadOnlyList<UserAttribute>> UpsertValuesAsync(Tenant tenant, IReadOnlyList<UserAttribute> values,
-        CancellationToken cancellationToken)
+    public Task<IReadOnlyList<UserAttribute>> UpsertValuesAsync(Tenant tenant, IReadOnlyList<UserAttribute> values,
+        CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, transaction, ct) => UpsertValuesAsync(connection, transaction, tenant, values, ct), cancellationToken);
+
+    /// <summary>The values' rows and terms, in the single writer's transaction (with the request's audit record).</summary>
+    private static async Task<IReadOnlyList<UserAttribute>> UpsertValuesAsync(SqliteConnection connection, SqliteTransaction transaction,
+        Tenant tenant, IReadOnlyList<UserAttribute> values, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
         foreach (var value in values)
         {
             await using (var upsert = connection.CreateCommand())
@@ -332,7 +332,6 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
             await terms.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await transaction.CommitAsync(cancellationToken);
         return values;
     }
 
@@ -407,44 +406,37 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
         }
 
         var definitions = definitionIds is null ? "" : $" AND definition_id IN ({SqliteDatabase.Placeholders("$d", definitionIds.Count)})";
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            DELETE FROM user_attribute_terms WHERE attribute_id IN (
-                SELECT id FROM user_attributes WHERE {TenantWhere} AND user_id = $user{definitions});
-            DELETE FROM user_attributes WHERE {TenantWhere} AND user_id = $user{definitions};
-            SELECT changes();
-            """;
-        BindTenant(command, tenant);
-        command.Parameters.AddWithValue("$user", userId);
-        if (definitionIds is not null)
+        return await database.WriteAsync(async (connection, transaction, ct) =>
         {
-            SqliteDatabase.BindList(command, "$d", definitionIds);
-        }
+            await using var command = SqliteDatabase.Command(connection, transaction, $"""
+                DELETE FROM user_attribute_terms WHERE attribute_id IN (
+                    SELECT id FROM user_attributes WHERE {TenantWhere} AND user_id = $user{definitions});
+                DELETE FROM user_attributes WHERE {TenantWhere} AND user_id = $user{definitions};
+                SELECT changes();
+                """);
+            BindTenant(command, tenant);
+            command.Parameters.AddWithValue("$user", userId);
+            if (definitionIds is not null)
+            {
+                SqliteDatabase.BindList(command, "$d", definitionIds);
+            }
 
-        var deleted = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-        await transaction.CommitAsync(cancellationToken);
-        return deleted;
+            return (long)(await command.ExecuteScalarAsync(ct))!;
+        }, cancellationToken);
     }
 
-    public async Task SetHiddenAsync(Tenant tenant, string userId, bool hidden, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = connection.BeginTransaction();
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"""
-            UPDATE user_attributes SET hidden = $hidden WHERE {TenantWhere} AND user_id = $user;
-            UPDATE user_attribute_terms SET hidden = $hidden WHERE {TenantWhere} AND user_id = $user;
-            """;
-        BindTenant(command, tenant);
-        command.Parameters.AddWithValue("$user", userId);
-        command.Parameters.AddWithValue("$hidden", hidden);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-    }
+    public Task SetHiddenAsync(Tenant tenant, string userId, bool hidden, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await using var command = SqliteDatabase.Command(connection, transaction, $"""
+                UPDATE user_attributes SET hidden = $hidden WHERE {TenantWhere} AND user_id = $user;
+                UPDATE user_attribute_terms SET hidden = $hidden WHERE {TenantWhere} AND user_id = $user;
+                """);
+            BindTenant(command, tenant);
+            command.Parameters.AddWithValue("$user", userId);
+            command.Parameters.AddWithValue("$hidden", hidden);
+            await command.ExecuteNonQueryAsync(ct);
+        }, cancellationToken);
 
     // ------------------------------------------------------------------ filtering
 
@@ -572,15 +564,16 @@ internal sealed class SqliteAttributeStore(SqliteDatabase database) : IAttribute
     public async Task<bool> ReplaceCipherAsync(Tenant tenant, string id, string oldKeyId, string cipher, string keyId,
         CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"UPDATE user_attributes SET cipher = $cipher, key_id = $key WHERE id = $id AND {TenantWhere} AND key_id = $old;";
-        BindTenant(command, tenant);
-        command.Parameters.AddWithValue("$id", id);
-        command.Parameters.AddWithValue("$cipher", cipher);
-        command.Parameters.AddWithValue("$key", keyId);
-        command.Parameters.AddWithValue("$old", oldKeyId);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await database.WriteCommandAsync(
+            $"UPDATE user_attributes SET cipher = $cipher, key_id = $key WHERE id = $id AND {TenantWhere} AND key_id = $old;",
+            command =>
+            {
+                BindTenant(command, tenant);
+                command.Parameters.AddWithValue("$id", id);
+                command.Parameters.AddWithValue("$cipher", cipher);
+                command.Parameters.AddWithValue("$key", keyId);
+                command.Parameters.AddWithValue("$old", oldKeyId);
+            }, cancellationToken) == 1;
     }
 
     // ------------------------------------------------------------------ mapping

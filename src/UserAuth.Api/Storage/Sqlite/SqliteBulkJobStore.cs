@@ -34,18 +34,13 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
             """, cancellationToken);
     }
 
-    public async Task InsertAsync(BulkJob job, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+    /// <summary>Through the single writer, with the request's audit record (as every write of the API's stores).</summary>
+    public Task InsertAsync(BulkJob job, CancellationToken cancellationToken) =>
+        database.WriteCommandAsync("""
             INSERT INTO bulk_jobs (id, company_id, application_id, action_type, status, file_format, file_name_lc, created_at,
                 lease_until, files_expire_at, version, doc)
             VALUES ($id, $company, $application, $action, $status, $format, $name, $created, $lease_until, $files_expire_at, $version, $doc);
-            """;
-        Bind(command, job);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
+            """, command => Bind(command, job), cancellationToken);
 
     public async Task<BulkJob?> FindAsync(Tenant tenant, string id, CancellationToken cancellationToken) =>
         (await QueryAsync("SELECT doc FROM bulk_jobs WHERE id = $id AND company_id = $company AND application_id = $application;",
@@ -107,16 +102,15 @@ internal sealed class SqliteBulkJobStore(SqliteDatabase database) : IBulkJobStor
 
     public async Task<bool> ReplaceAsync(BulkJob job, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
+        return await database.WriteCommandAsync("""
             UPDATE bulk_jobs SET status = $status, file_format = $format, file_name_lc = $name, lease_until = $lease_until,
                 files_expire_at = $files_expire_at, version = $version, doc = $doc
             WHERE id = $id AND company_id = $company AND application_id = $application AND version = $expected;
-            """;
-        Bind(command, job);
-        command.Parameters.AddWithValue("$expected", expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+            """, command =>
+        {
+            Bind(command, job);
+            command.Parameters.AddWithValue("$expected", expectedVersion);
+        }, cancellationToken) == 1;
     }
 
     public async Task<IReadOnlyList<BulkJob>> FindFilesDueAsync(DateTime now, int limit, CancellationToken cancellationToken) =>

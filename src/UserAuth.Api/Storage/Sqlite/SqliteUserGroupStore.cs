@@ -124,38 +124,28 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<long> InsertAsync(UserGroup group, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        long uid;
-        await using (var counter = connection.CreateCommand())
+    /// <summary>Allots the uid and inserts the group in one write of the single writer (with the request's audit record).</summary>
+    public Task<long> InsertAsync(UserGroup group, CancellationToken cancellationToken) =>
+        database.WriteAsync(async (connection, transaction, ct) =>
         {
-            counter.Transaction = transaction;
-            counter.CommandText = $"""
+            await using (var counter = SqliteDatabase.Command(connection, transaction, """
                 INSERT INTO user_group_counters (company_id, application_id, last_uid) VALUES ($company, $application, 1)
                 ON CONFLICT (company_id, application_id) DO UPDATE SET last_uid = last_uid + 1
                 RETURNING last_uid;
-                """;
-            BindTenant(counter, group.CompanyId, group.ApplicationId);
-            uid = (long)(await counter.ExecuteScalarAsync(cancellationToken))!;
-        }
+                """))
+            {
+                BindTenant(counter, group.CompanyId, group.ApplicationId);
+                group.Uid = (long)(await counter.ExecuteScalarAsync(ct))!;
+            }
 
-        group.Uid = uid;
-        await using (var insert = connection.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = """
+            await using var insert = SqliteDatabase.Command(connection, transaction, """
                 INSERT INTO user_groups (id, company_id, application_id, uid, name_lc, type, status, version, doc)
                 VALUES ($id, $company, $application, $uid, $name, $type, $status, $version, $doc);
-                """;
+                """);
             BindGroup(insert, group);
-            await insert.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-        return uid;
-    }
+            await insert.ExecuteNonQueryAsync(ct);
+            return group.Uid;
+        }, cancellationToken);
 
     public async Task<UserGroup?> FindByUidAsync(Tenant tenant, long uid, CancellationToken cancellationToken) =>
         (await QueryAsync($"SELECT doc FROM user_groups WHERE {TenantWhere} AND uid = $uid;", command =>
@@ -246,15 +236,16 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
 
     public async Task<bool> ReplaceAsync(UserGroup group, int expectedVersion, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            UPDATE user_groups SET name_lc = $name, type = $type, status = $status, version = $version, doc = $doc
-            WHERE id = $id AND {TenantWhere} AND version = $expected;
-            """;
-        BindGroup(command, group);
-        command.Parameters.AddWithValue("$expected", expectedVersion);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        return await database.WriteAsync(async (connection, transaction, ct) =>
+        {
+            await using var command = SqliteDatabase.Command(connection, transaction, $"""
+                UPDATE user_groups SET name_lc = $name, type = $type, status = $status, version = $version, doc = $doc
+                WHERE id = $id AND {TenantWhere} AND version = $expected;
+                """);
+            BindGroup(command, group);
+            command.Parameters.AddWithValue("$expected", expectedVersion);
+            return await command.ExecuteNonQueryAsync(ct) == 1;
+        }, cancellationToken);
     }
 
     public async Task AddMembersAsync(Tenant tenant, long uid, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken) =>
@@ -353,21 +344,18 @@ internal sealed class SqliteUserGroupStore(SqliteDatabase database) : IUserGroup
             return;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        BindTenant(command, tenant.CompanyId, tenant.ApplicationId);
-        command.Parameters.AddWithValue("$uid", uid);
-        var user = command.Parameters.Add("$user", SqliteType.Text);
-        foreach (var id in userIds)
+        await database.WriteAsync(async (connection, transaction, ct) =>
         {
-            user.Value = id;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        await transaction.CommitAsync(cancellationToken);
+            await using var command = SqliteDatabase.Command(connection, transaction, sql);
+            BindTenant(command, tenant.CompanyId, tenant.ApplicationId);
+            command.Parameters.AddWithValue("$uid", uid);
+            var user = command.Parameters.Add("$user", SqliteType.Text);
+            foreach (var id in userIds)
+            {
+                user.Value = id;
+                await command.ExecuteNonQueryAsync(ct);
+            }
+        }, cancellationToken);
     }
 
     private Task<List<UserGroup>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
