@@ -7,11 +7,12 @@ namespace UserAuth.Api.Features.Audit;
 /// Stores a user's lifecycle event (blocked, archived, sessions ended, erased...) no later than the state change it
 /// describes, so a change that happened never lacks its event: the event is written ahead of the change
 /// (<see cref="IAuditStore.WriteAheadAsync"/>). SQLite: it rides in the transaction of the change's own write through the
-/// single writer, so both are committed or neither. MongoDB (no multi-document transaction): it is stored before the
-/// change and removed again when the change did not happen; a crash in between leaves an event too many, never one too
-/// few.
+/// single writer, so both are committed or neither (when that write loses its compare-and-set, the event is committed
+/// with it and the retry applies the change, or the event is removed). MongoDB (no multi-document transaction): it is
+/// stored before the change and removed again when the change did not happen. A crash in between leaves an event too
+/// many, never one too few; so does a removal the store refuses (logged).
 /// </summary>
-internal sealed class TimelineEventWriter(IAuditStore store)
+internal sealed partial class TimelineEventWriter(IAuditStore store, ILogger<TimelineEventWriter> logger)
 {
     /// <summary>
     /// Runs <paramref name="change"/> with <paramref name="planned"/> (an event of <paramref name="userId"/>) written ahead.
@@ -56,11 +57,24 @@ internal sealed class TimelineEventWriter(IAuditStore store)
     /// <summary>The event written ahead of a change that did not happen goes.</summary>
     private async Task ForgetAsync(AuditWriteAhead ahead, AuditEntry entry)
     {
-        if (ahead.MayBeStored)
+        if (!ahead.MayBeStored)
+        {
+            return;
+        }
+
+        try
         {
             await store.ReplaceAsync([], [entry], CancellationToken.None);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // One event too many, never a failed answer for it.
+            LogNotRemoved(logger, entry.EventType, entry.UserId, e.GetType().Name);
+        }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The {EventType} event written ahead for user {UserId} could not be removed: {Error}")]
+    private static partial void LogNotRemoved(ILogger logger, string eventType, string userId, string error);
 
     private static AuditEntry Entry(Tenant tenant, string userId, TimelineEvent e) => new()
     {

@@ -176,9 +176,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
                 command.Parameters.AddWithValue("$expected", expectedVersion);
                 if (await command.ExecuteNonQueryAsync(ct) == 0)
                 {
-                    // Failed rather than answered false: what rides with the write (its audit record, a lifecycle event:
-                    // SqliteEnlistment) is rolled back with it and waits for the retry's write.
-                    throw new VersionChangedException();
+                    return false;
                 }
 
                 var delete = SqliteDatabase.Prepared(connection, transaction, "DELETE FROM user_keys WHERE user_id = $id;");
@@ -193,14 +191,7 @@ internal sealed class SqliteUserStore(SqliteDatabase database, ListingBoundaries
         {
             throw new IdentityTakenException(null);
         }
-        catch (VersionChangedException)
-        {
-            return false;
-        }
     }
-
-    /// <summary>The user's version is no longer the expected one: a concurrent write won.</summary>
-    private sealed class VersionChangedException() : Exception("The user's version changed.");
 
     public async Task<User?> FindByIdAsync(Tenant tenant, string id, CancellationToken cancellationToken)
     {
