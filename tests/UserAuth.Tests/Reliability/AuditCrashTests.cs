@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using UserAuth.Tests.Infrastructure;
@@ -133,7 +134,7 @@ public abstract class AuditCrashTests(ApiFixture fixture) : CrashTestBase("usera
         var writes = 0;
         for (var round = 0; round < Rounds; round++)
         {
-            var service = await StartAsync();
+            var service = await StartAsync(Settings());
             var http = await service.ClientAsync();
             if (round == 0)
             {
@@ -214,7 +215,7 @@ public abstract class AuditCrashTests(ApiFixture fixture) : CrashTestBase("usera
             await Task.WhenAll(writers);
         }
 
-        var restarted = await StartAsync();
+        var restarted = await StartAsync(Settings());
         var reader = await restarted.ClientAsync();
         var records = await TrailAsync(reader, app);
 
