@@ -213,4 +213,24 @@ public abstract class BulkJobStoreContractTests(ApiFixture fixture)
 public sealed class SqliteBulkJobStoreContractTests(SqliteStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<SqliteStoreFixture>;
 
 [Collection(MongoCollection.Name)]
-public sealed class MongoBulkJobStoreContractTests(MongoStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<MongoStoreFixture>;
+public sealed class MongoBulkJobStoreContractTests(MongoStoreFixture fixture) : BulkJobStoreContractTests(fixture), IClassFixture<MongoStoreFixture>
+{
+    [Fact]
+    public async Task A_batch_written_again_after_its_run_died_before_counting_leaves_the_count_exact()
+    {
+        fixture.RequireStore();
+        var users = fixture.Services.GetRequiredService<IUserStore>();
+        var where = new Tenant("1001", ApiFixture.NewApplicationId());
+        var batch = Enumerable.Range(0, 5).Select(_ => Build.StoredUser(where, meta: "{}")).ToList();
+        // The run that died: two users of the batch written, their count never added (MongoDB has no transaction here).
+        var collection = fixture.Services.GetRequiredService<UserAuth.Api.Storage.Mongo.MongoDatabaseProvider>().Database
+            .GetCollection<User>("users");
+        await collection.InsertManyAsync(batch.Take(2));
+
+        Assert.Empty(await users.InsertManyAsync(batch, CancellationToken.None));
+
+        var page = await users.ListAsync(where, CustomerFilter.All, 0, 10, CancellationToken.None);
+        Assert.Equal(5, page.Items.Count);
+        Assert.Equal(5, page.Total);
+    }
+}

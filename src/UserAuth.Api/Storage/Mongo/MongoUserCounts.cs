@@ -77,16 +77,30 @@ internal sealed class MongoUserCounts(IMongoDatabase database, IMongoCollection<
         foreach (var counter in due)
         {
             var tenant = new Tenant(counter["company_id"].AsString, counter["application_id"].AsString);
-            var generation = counter.GetValue("generation", 0L).ToInt64();
-            var recount = await CountAsync(tenant, cancellationToken);
-            recount.Set("reconciled_at", DateTime.UtcNow);
-            // Only if nothing was written meanwhile; otherwise the next round recounts it.
-            var done = await counters.UpdateOneAsync(Of(tenant) & Filter.Eq("generation", generation),
-                new BsonDocument("$set", recount), cancellationToken: cancellationToken);
-            fixedCount += (int)done.ModifiedCount;
+            fixedCount += await RecountAsync(tenant, counter.GetValue("generation", 0L).ToInt64(), cancellationToken) ? 1 : 0;
         }
 
         return fixedCount;
+    }
+
+    /// <summary>
+    /// Recounts one application now. For a bulk batch written again after a crash: the run that died may have written
+    /// some of its users without counting them, and which ones cannot be told, so the count is taken from the users.
+    /// </summary>
+    public async Task<bool> RecountNowAsync(Tenant tenant, CancellationToken cancellationToken)
+    {
+        var counter = await counters.Find(Of(tenant)).FirstOrDefaultAsync(cancellationToken);
+        return await RecountAsync(tenant, counter?.GetValue("generation", 0L).ToInt64() ?? 0L, cancellationToken);
+    }
+
+    private async Task<bool> RecountAsync(Tenant tenant, long generation, CancellationToken cancellationToken)
+    {
+        var recount = await CountAsync(tenant, cancellationToken);
+        recount.Set("reconciled_at", DateTime.UtcNow);
+        // Only if nothing was written meanwhile; otherwise the reconciler's next round recounts it.
+        var done = await counters.UpdateOneAsync(Of(tenant) & Filter.Eq("generation", generation),
+            new BsonDocument("$set", recount), cancellationToken: cancellationToken);
+        return done.ModifiedCount > 0;
     }
 
     private async Task<BsonDocument> CountFirstAsync(Tenant tenant, CancellationToken cancellationToken)

@@ -187,7 +187,7 @@ internal sealed partial class MongoUserStore : IUserStore, IStoreInitializer
             return [];
         }
 
-        IReadOnlyList<string> rejected = [];
+        List<string> rejected = [];
         var notWritten = 0;
         try
         {
@@ -206,6 +206,12 @@ internal sealed partial class MongoUserStore : IUserStore, IStoreInitializer
 
         // All users of a batch are new users of one application.
         await counts.AddNewAsync(TenantOf(users[0]), UserState.Live, users.Count - notWritten, cancellationToken);
+        if (notWritten > rejected.Count)
+        {
+            // A batch written again after its run died: that run may have stopped between its users and their count.
+            await counts.RecountNowAsync(TenantOf(users[0]), CancellationToken.None);
+        }
+
         return rejected;
     }
 
