@@ -149,7 +149,9 @@ internal sealed class UserAttributeService(
     {
         var definition = await DefinitionAsync(tenant, definitionId, cancellationToken);
         var user = await LiveUserAsync(tenant, userId, cancellationToken);
-        if (await store.DeleteValuesAsync(tenant, user.Id, [definition.Id], cancellationToken) == 0)
+        // Found first, so a 404 writes nothing (the audit record written ahead rides with the first write).
+        if (await store.FindValueAsync(tenant, definition.Id, user.Id, cancellationToken) is null ||
+            await store.DeleteValuesAsync(tenant, user.Id, [definition.Id], cancellationToken) == 0)
         {
             throw ValueNotFound();
         }
