@@ -105,22 +105,6 @@ internal sealed partial class AuditService(IAuditStore store, IOptions<AuditOpti
     public Task<AuditPage> ListAsync(Tenant tenant, string? userId, PageRequest page, CancellationToken cancellationToken) =>
         store.ListAsync(tenant, AuditKinds.Request, userId?.ToLowerInvariant(), page.Skip, page.PageSize, cancellationToken);
 
-    /// <summary>Records a lifecycle event of a user (after the write that made it happened).</summary>
-    public Task RecordEventAsync(Tenant tenant, string userId, TimelineEvent e, CancellationToken cancellationToken) =>
-        store.AppendAsync([new AuditEntry
-        {
-            Id = Ids.New(),
-            CompanyId = tenant.CompanyId,
-            ApplicationId = tenant.ApplicationId,
-            Kind = AuditKinds.Event,
-            UserId = userId,
-            At = e.Date,
-            EventType = e.Type,
-            Title = e.Title,
-            SubTitle = e.SubTitle,
-            Visible = e.Visible,
-        }], cancellationToken);
-
     /// <summary>
     /// A user's timeline, oldest first: the events the audit store keeps, plus the events older versions kept inside
     /// the user document (<see cref="User.Timeline"/>, read as they are: migration on read), plus "Account created"
