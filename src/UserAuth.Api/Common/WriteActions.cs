@@ -13,10 +13,26 @@ internal static class WriteActions
     /// that change nothing (filterUsersByAttributes, verifyUserSession) need only <c>user:read</c> and are not writes.
     /// </summary>
     public static bool IsWrite(string? httpMethod, ControllerActionDescriptor? action) =>
-        httpMethod is not null &&
-        (HttpMethods.IsPost(httpMethod) || HttpMethods.IsPut(httpMethod) || HttpMethods.IsPatch(httpMethod) ||
-         HttpMethods.IsDelete(httpMethod)) &&
+        IsWriteMethod(httpMethod) &&
         action is not null &&
         action.ControllerTypeInfo.IsSubclassOf(typeof(PlatformController)) &&
         action.MethodInfo.GetCustomAttributes<AuthorizeAttribute>(inherit: true).Any(a => a.Policy == Scopes.Write);
+
+    /// <summary>
+    /// POST, PUT, PATCH and DELETE actions of a <see cref="PlatformController"/> under the <c>client:admin</c> scope
+    /// (on the action or its controller): the company-wide writes (the company's API clients), outside any application.
+    /// The audit trail records them; the Idempotency-Key does not apply to them.
+    /// </summary>
+    public static bool IsCompanyWrite(string? httpMethod, ControllerActionDescriptor? action) =>
+        IsWriteMethod(httpMethod) &&
+        action is not null &&
+        action.ControllerTypeInfo.IsSubclassOf(typeof(PlatformController)) &&
+        action.MethodInfo.GetCustomAttributes<AuthorizeAttribute>(inherit: true)
+            .Concat(action.ControllerTypeInfo.GetCustomAttributes<AuthorizeAttribute>(inherit: true))
+            .Any(a => a.Policy == Scopes.ClientAdmin);
+
+    private static bool IsWriteMethod(string? httpMethod) =>
+        httpMethod is not null &&
+        (HttpMethods.IsPost(httpMethod) || HttpMethods.IsPut(httpMethod) || HttpMethods.IsPatch(httpMethod) ||
+         HttpMethods.IsDelete(httpMethod));
 }

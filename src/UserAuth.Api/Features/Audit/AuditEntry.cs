@@ -24,6 +24,12 @@ internal sealed class AuditEntry
 {
     public const string Masked = "***";
 
+    /// <summary>
+    /// The <see cref="ApplicationId"/> of a company-wide write (the company's API clients): empty, which no application
+    /// id can be (they are 24 hex digits). The company's trail (getCompanyAuditTrail) reads these.
+    /// </summary>
+    public const string CompanyWide = "";
+
     public string Id { get; set; } = "";
 
     public string CompanyId { get; set; } = "";

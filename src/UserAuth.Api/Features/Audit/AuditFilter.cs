@@ -13,8 +13,9 @@ namespace UserAuth.Api.Features.Audit;
 /// Records every write of the platform API that succeeded (<see cref="WriteActions"/>, 2xx), as one MVC action filter:
 /// who (the token's client), what (method, operation, resource ids from the route, the body and the answer), when,
 /// from where (the request id) and which fields the body sent, with the values of personal, free-text and secret
-/// fields masked. A write that concerns users gets one record per user. An Idempotency-Key replay runs no action and
-/// records nothing. The record is written ahead of the write (status 0; on SQLite in the same transaction as the
+/// fields masked. Company-wide writes (the company's API clients, scope client:admin) are recorded the same way, under
+/// the application id <see cref="AuditEntry.CompanyWide"/>. A write that concerns users gets one record per user. An
+/// Idempotency-Key replay runs no action and records nothing. The record is written ahead of the write (status 0; on SQLite in the same transaction as the
 /// action's first write, see <see cref="IAuditStore.WriteAheadAsync"/>) and completed after the action, before the
 /// answer is sent.
 /// </summary>
@@ -42,8 +43,7 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
     {
         var http = context.HttpContext;
         var action = context.ActionDescriptor as ControllerActionDescriptor;
-        if (!options.Value.Enabled || !WriteActions.IsWrite(http.Request.Method, action) ||
-            context.RouteData.Values["application_id"] is not string application || !Ids.IsValid(application) ||
+        if (!options.Value.Enabled || RecordedApplication(context, action) is not { } application ||
             context.RouteData.Values["company_id"] is not string company)
         {
             await next();
@@ -53,7 +53,7 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         var body = BodyOf(context);
         var clientId = http.User.FindFirst(TokenClaims.ClientId)?.Value ?? "unknown";
         var operation = OperationOf(action!);
-        var tenant = new Tenant(company, application.ToLowerInvariant());
+        var tenant = new Tenant(company, application);
         var changes = Changes(body, options.Value.MaxValueLength);
         var resources = new List<AuditResource>();
         var users = new List<string>();
@@ -98,6 +98,22 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         await audit.CompleteAsync(ahead, pending, entries);
     }
 
+    /// <summary>
+    /// The application a write is recorded under: the route's for a write of an application, or
+    /// <see cref="AuditEntry.CompanyWide"/> for a company-wide write (the company's API clients); null when the request
+    /// is no write the trail records.
+    /// </summary>
+    private static string? RecordedApplication(ActionExecutingContext context, ControllerActionDescriptor? action)
+    {
+        var method = context.HttpContext.Request.Method;
+        return context.RouteData.Values["application_id"] switch
+        {
+            string application when Ids.IsValid(application) && WriteActions.IsWrite(method, action) => application.ToLowerInvariant(),
+            null when WriteActions.IsCompanyWrite(method, action) => AuditEntry.CompanyWide,
+            _ => null,
+        };
+    }
+
     /// <summary>The ids a request names before it runs: route values, the body's <c>user_id</c>, the query's user.</summary>
     private static void RequestIds(ActionExecutingContext context, ControllerActionDescriptor action, JsonElement body,
         List<AuditResource> resources, List<string> users)
@@ -116,6 +132,13 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             {
                 Add(resources, users, "user_id", id);
             }
+        }
+
+        // createApiClient may name the new client in its body.
+        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("client_id", out var client) &&
+            client.ValueKind == JsonValueKind.String)
+        {
+            Add(resources, users, "client_id", client.GetString()!);
         }
 
         // The sessions routes name their user in the query string (id).
@@ -225,7 +248,7 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
         _ => [],
     };
 
-    /// <summary>Ids in the answer: its <c>_id</c> / <c>uid</c>, and a created user's id (<c>user._id</c>).</summary>
+    /// <summary>Ids in the answer: its <c>_id</c> / <c>uid</c>, a created user's id (<c>user._id</c>), a client's (<c>client.client_id</c>).</summary>
     private static void AddAnswerIds(JsonElement answer, List<AuditResource> resources, List<string> users)
     {
         if (answer.ValueKind != JsonValueKind.Object)
@@ -237,6 +260,13 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             user.TryGetProperty("_id", out var userId) && userId.ValueKind == JsonValueKind.String)
         {
             Add(resources, users, "user_id", userId.GetString()!);
+        }
+
+        // A created API client (createApiClient, rotateApiClientSecret): its id only, never the secret beside it.
+        if (answer.TryGetProperty("client", out var client) && client.ValueKind == JsonValueKind.Object &&
+            client.TryGetProperty("client_id", out var clientId) && clientId.ValueKind == JsonValueKind.String)
+        {
+            Add(resources, users, "client_id", clientId.GetString()!);
         }
 
         if (answer.TryGetProperty("_id", out var id) && id.ValueKind == JsonValueKind.String)

@@ -73,6 +73,8 @@ internal sealed class ApiClientAdminService(IApiClientStore store, ClientGate ga
             var applications = change.ApplicationIds is null ? client.ApplicationIds : Normalize(change.ApplicationIds);
             var scopes = change.Scopes is null ? client.Scopes : change.Scopes.Distinct().ToList();
             CheckReach(caller, applications, scopes);
+            // The audit record names the fields whose values this change really changed (each attempt reports again).
+            using var changes = ChangedFields.Track(client);
             if (!applications.SequenceEqual(client.ApplicationIds) || !scopes.SequenceEqual(client.Scopes))
             {
                 // A narrower reach must hold at once: the tokens issued for the old one end, the old secret's grace too.

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Data.Sqlite;
 using UserAuth.Api.Features.Auth;
 
 namespace UserAuth.Api.Storage.Sqlite;
@@ -40,21 +41,52 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
             """, command => Bind(command, client), cancellationToken);
     }
 
-    public async Task<bool> CreateAsync(ApiClient client, CancellationToken cancellationToken) =>
-        await database.WriteCommandAsync("""
+    public Task<bool> CreateAsync(ApiClient client, CancellationToken cancellationToken) =>
+        WriteOneAsync("""
             INSERT INTO api_clients (client_id, company_id, doc) VALUES ($id, $company, $doc)
             ON CONFLICT(client_id) DO NOTHING;
-            """, command => Bind(command, client), cancellationToken) == 1;
+            """, command => Bind(command, client), cancellationToken);
 
-    public async Task<bool> ReplaceAsync(ApiClient client, long expectedVersion, CancellationToken cancellationToken) =>
-        await database.WriteCommandAsync("""
+    public Task<bool> ReplaceAsync(ApiClient client, long expectedVersion, CancellationToken cancellationToken) =>
+        WriteOneAsync("""
             UPDATE api_clients SET company_id = $company, doc = $doc
             WHERE client_id = $id AND coalesce(json_extract(doc, '$.version'), 0) = $expected;
             """, command =>
         {
             Bind(command, client);
             command.Parameters.AddWithValue("$expected", expectedVersion);
-        }, cancellationToken) == 1;
+        }, cancellationToken);
+
+    /// <summary>
+    /// One statement through the single writer that must change one row: true when it did. When it changed none (the
+    /// client id is taken, the version moved on), its write is rolled back to its savepoint, so the request's
+    /// written-ahead audit record (<see cref="SqliteEnlistment"/>) is not committed with it but waits for the flow's
+    /// next write (a retried compare-and-set) or goes with the refused request: a refused write leaves no record.
+    /// </summary>
+    private async Task<bool> WriteOneAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await database.WriteAsync(async (connection, transaction, ct) =>
+            {
+                var command = SqliteDatabase.Prepared(connection, transaction, sql);
+                bind(command);
+                if (await command.ExecuteNonQueryAsync(ct) != 1)
+                {
+                    throw new NothingWrittenException();
+                }
+
+                return true;
+            }, cancellationToken);
+        }
+        catch (NothingWrittenException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A write that changed no row: rolls its savepoint back (see <see cref="WriteOneAsync"/>).</summary>
+    private sealed class NothingWrittenException() : Exception("The statement changed no row.");
 
     public async Task<(IReadOnlyList<ApiClient> Items, long Total)> ListByCompanyAsync(string companyId, int skip, int limit,
         CancellationToken cancellationToken)
@@ -73,7 +105,7 @@ internal sealed class SqliteApiClientStore(SqliteDatabase database) : IApiClient
         return (items, total);
     }
 
-    private static void Bind(Microsoft.Data.Sqlite.SqliteCommand command, ApiClient client)
+    private static void Bind(SqliteCommand command, ApiClient client)
     {
         command.Parameters.AddWithValue("$id", client.ClientId);
         command.Parameters.AddWithValue("$company", client.CompanyId);
