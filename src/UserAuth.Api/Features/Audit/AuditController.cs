@@ -25,4 +25,24 @@ internal sealed class AuditController(AuditService audit) : PlatformController
         var found = await audit.ListAsync(Tenant, query.UserId, page, cancellationToken);
         return new AuditTrailSchema(found.Items.Select(AuditRecordSchema.From).ToList(), PageInfo.For(page, found.Total));
     }
+
+    /// <summary>
+    /// getCompanyAuditTrail (not in the reference): the company-wide writes through this API, newest first: the
+    /// management of the company's API clients (createApiClient, updateApiClient, rotateApiClientSecret,
+    /// disableApiClient, enableApiClient), each with who, what (<c>resource_ids</c>: the <c>client_id</c>), when, from
+    /// where and which fields changed (secrets are never kept). Records as getAuditTrail's, without <c>user_id</c>. For
+    /// the company's operators: scope client:admin, with a token not limited to some applications. Kept for
+    /// <c>Audit:RetentionDays</c> (default 365).
+    /// </summary>
+    [HttpGet("~/" + Routes.Company + "/audit")]
+    [EndpointName("getCompanyAuditTrail")]
+    [Authorize(Policy = Scopes.ClientAdmin)]
+    [ProducesResponseType(typeof(AuditTrailSchema), StatusCodes.Status200OK)]
+    public async Task<AuditTrailSchema> GetCompanyAuditTrail([FromQuery] CompanyAuditTrailQuery query, CancellationToken cancellationToken)
+    {
+        var page = query.Page();
+        var found = await audit.ListCompanyAsync((string)RouteData.Values["company_id"]!,
+            User.FindAll(TokenClaims.ApplicationId).Select(c => c.Value).ToList(), page, cancellationToken);
+        return new AuditTrailSchema(found.Items.Select(AuditRecordSchema.From).ToList(), PageInfo.For(page, found.Total));
+    }
 }

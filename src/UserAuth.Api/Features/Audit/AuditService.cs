@@ -106,6 +106,24 @@ internal sealed partial class AuditService(IAuditStore store, IOptions<AuditOpti
         store.ListAsync(tenant, AuditKinds.Request, userId?.ToLowerInvariant(), page.Skip, page.PageSize, cancellationToken);
 
     /// <summary>
+    /// The company's company-wide records (the management of its API clients), newest first: the records of
+    /// <see cref="AuditEntry.CompanyWide"/>, on the same index as an application's trail. They name clients of every
+    /// application, so a caller whose token is limited to some applications is refused.
+    /// </summary>
+    public Task<AuditPage> ListCompanyAsync(string companyId, IReadOnlyCollection<string> callerApplications, PageRequest page,
+        CancellationToken cancellationToken)
+    {
+        if (callerApplications.Count > 0)
+        {
+            throw new ForbiddenException("The company's trail names clients of every application; a token limited to some " +
+                                         "applications cannot read it.");
+        }
+
+        return store.ListAsync(new Tenant(companyId, AuditEntry.CompanyWide), AuditKinds.Request, null, page.Skip, page.PageSize,
+            cancellationToken);
+    }
+
+    /// <summary>
     /// A user's timeline, oldest first: the events the audit store keeps, plus the events older versions kept inside
     /// the user document (<see cref="User.Timeline"/>, read as they are: migration on read), plus "Account created"
     /// from the user's creation time when neither holds it (users created since the move).

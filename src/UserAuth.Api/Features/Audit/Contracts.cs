@@ -10,6 +10,9 @@ internal sealed record AuditTrailQuery : PagedQuery
     public string? UserId { get; init; }
 }
 
+/// <summary>getCompanyAuditTrail's query: a page.</summary>
+internal sealed record CompanyAuditTrailQuery : PagedQuery;
+
 /// <summary>A resource a write touched: which kind of id and the id.</summary>
 internal sealed record AuditResourceSchema(string Name, string Id);
 
@@ -36,5 +39,5 @@ internal sealed record AuditRecordSchema(
         e.Changes.Select(c => new AuditChangeSchema(c.Field, c.Value)).ToList());
 }
 
-/// <summary>getAuditTrail's answer: records newest first, and the page.</summary>
+/// <summary>getAuditTrail's and getCompanyAuditTrail's answer: records newest first, and the page.</summary>
 internal sealed record AuditTrailSchema(IReadOnlyList<AuditRecordSchema> Items, PageInfo Page);

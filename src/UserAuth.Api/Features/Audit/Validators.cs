@@ -11,3 +11,8 @@ internal sealed class AuditTrailQueryValidator : AbstractValidator<AuditTrailQue
         RuleFor(x => x.UserId).Must(id => id is null || Ids.IsValid(id)).WithMessage("must be a 24-hex-digit id");
     }
 }
+
+internal sealed class CompanyAuditTrailQueryValidator : AbstractValidator<CompanyAuditTrailQuery>
+{
+    public CompanyAuditTrailQueryValidator() => Include(new PagedQueryValidator());
+}
