@@ -363,6 +363,7 @@ internal sealed class ImportProcessor(
         }
 
         var toWrite = new List<User>(candidates.Count);
+        var again = new List<User>();
         var written = new List<string>();
         long alreadyWritten = 0;
         foreach (var (row, user, userKeys) in candidates)
@@ -377,6 +378,7 @@ internal sealed class ImportProcessor(
                 // Written by an earlier run whose checkpoint was lost: its attribute values are written again (idempotent).
                 alreadyWritten++;
                 written.Add(user.Id);
+                again.Add(user);
             }
             else
             {
@@ -387,9 +389,12 @@ internal sealed class ImportProcessor(
         // A batch once begun is written whole, whatever the run's token says: a stop (SIGTERM) must not cut between the
         // users' insert and their count (MongoDB keeps the count apart), so the run stops at the next checkpoint. A run
         // whose lease was lost meanwhile writes rows the new owner recognises as its own (the ids are per row).
-        if (!job.DryRun && toWrite.Count > 0)
+        // The users an earlier run wrote go to the store again with the rest: it leaves them as stored, and a store that
+        // keeps its counts apart from the users (MongoDB) recounts the application on seeing them, since that run may
+        // have died between the users and their count.
+        if (!job.DryRun && (toWrite.Count > 0 || again.Count > 0))
         {
-            var lost = (await users.InsertManyAsync(toWrite, CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
+            var lost = (await users.InsertManyAsync([.. toWrite, .. again], CancellationToken.None)).ToHashSet(StringComparer.Ordinal);
             if (lost.Count > 0)
             {
                 foreach (var (row, _, _) in candidates.Where(c => lost.Contains(c.User.Id)))
