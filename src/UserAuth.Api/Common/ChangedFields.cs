@@ -26,10 +26,18 @@ public sealed class ChangedFields : IDisposable
 
     private readonly ChangedFields? outer;
 
+    private readonly Dictionary<string, UserChange> users = new(StringComparer.Ordinal);
+
     private ChangedFields(ChangedFields? outer) => this.outer = outer;
 
     /// <summary>The fields the service reported as changed (the last report wins: a retried write reports again); null when none did.</summary>
     public IReadOnlySet<string>? Reported { get; private set; }
+
+    /// <summary>
+    /// Per user, for a write that concerns several users (or one, in its own steps): which fields it changed for that
+    /// user, and whether it wrote anything for them (<see cref="ReportFor"/>); empty when the service reported no user.
+    /// </summary>
+    public IReadOnlyDictionary<string, UserChange> ReportedUsers => users;
 
     /// <summary>Opens the scope of one write; dispose it when the write is done.</summary>
     public static ChangedFields Begin()
@@ -46,6 +54,30 @@ public sealed class ChangedFields : IDisposable
         {
             scope.Reported = fields.ToHashSet(StringComparer.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// Reports, for one user (lower-cased id) of the write, the fields it changed for them and whether it wrote
+    /// anything for them (<paramref name="wrote"/>: a state change, a revoked session...), as soon as that user's part
+    /// is committed. Reports for the same user add up (fields joined, <c>wrote</c> once true stays true). A write that
+    /// fails after it has written for some users still has those users' parts in the store: the audit filter keeps
+    /// their records (with the failure's status) instead of dropping them. Without a scope, nothing happens.
+    /// </summary>
+    public static void ReportFor(string userId, IEnumerable<string> fields, bool wrote)
+    {
+        if (Current.Value is not { } scope)
+        {
+            return;
+        }
+
+        var named = fields.ToHashSet(StringComparer.Ordinal);
+        if (scope.users.TryGetValue(userId, out var earlier))
+        {
+            named.UnionWith(earlier.Fields);
+            wrote |= earlier.Wrote;
+        }
+
+        scope.users[userId] = new UserChange(named, wrote);
     }
 
     /// <summary>
@@ -81,3 +113,6 @@ public sealed class ChangedFields : IDisposable
         public void Dispose() => Report(Differing(before, Snapshot(value), aliases));
     }
 }
+
+/// <summary>What a write did for one of its users: the fields it changed (wire names), and whether it wrote anything.</summary>
+public sealed record UserChange(IReadOnlySet<string> Fields, bool Wrote);

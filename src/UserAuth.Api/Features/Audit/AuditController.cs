@@ -12,8 +12,10 @@ internal sealed class AuditController(AuditService audit) : PlatformController
     /// getAuditTrail (not in the reference): the application's writes through this API, newest first, or one user's
     /// with <c>user_id</c>. Each record says who (<c>client_id</c>), what (<c>method</c>, <c>operation</c>,
     /// <c>resource_ids</c>), when (<c>at</c>), from where (<c>request_id</c>, as in the service's logs) and which fields
-    /// the write sent (<c>changes</c>; values of personal, free-text and secret fields are <c>***</c>). Kept for
-    /// <c>Audit:RetentionDays</c> (default 365).
+    /// the write changed (<c>changes</c>: an update or a lifecycle action names the fields whose value it changed, for
+    /// each user; a create every field sent; values of personal, free-text and secret fields are <c>***</c>). A write
+    /// on several users that stopped part-way keeps the records of the users it changed, with its error status. Kept
+    /// for <c>Audit:RetentionDays</c> (default 365).
     /// </summary>
     [HttpGet("audit")]
     [EndpointName("getAuditTrail")]

@@ -17,7 +17,8 @@ namespace UserAuth.Api.Features.Audit;
 /// the application id <see cref="AuditEntry.CompanyWide"/>. A write that concerns users gets one record per user. An
 /// Idempotency-Key replay runs no action and records nothing. The record is written ahead of the write (status 0; on SQLite in the same transaction as the
 /// action's first write, see <see cref="IAuditStore.WriteAheadAsync"/>) and completed after the action, before the
-/// answer is sent.
+/// answer is sent. A failed write records nothing, except the users a write on several users had already changed when
+/// it failed (<see cref="ChangedFields.ReportFor"/>): their records stay, with the failure's status.
 /// </summary>
 internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> options, TimeProvider clock) : IAsyncActionFilter
 {
@@ -76,10 +77,24 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             Microsoft.AspNetCore.Mvc.Infrastructure.IStatusCodeActionResult { StatusCode: { } code } => code,
             _ => StatusCodes.Status200OK,
         };
+        if (executed.Exception is not null && !executed.ExceptionHandled)
+        {
+            status = executed.Exception is ApiException refused ? refused.StatusCode : StatusCodes.Status500InternalServerError;
+        }
+
         if ((executed.Exception is not null && !executed.ExceptionHandled) || status is < 200 or >= 300)
         {
-            // Failed writes wrote nothing and record nothing.
-            await audit.AbandonAsync(ahead, pending);
+            // A failed write wrote nothing and records nothing, unless its service reported users it had already
+            // written for (a write on several users that failed part-way): their parts are in the store, so their
+            // records stay, with the failure's status.
+            var written = users.Where(u => changed.ReportedUsers.TryGetValue(u, out var part) && part.Wrote).ToList();
+            if (written.Count == 0)
+            {
+                await audit.AbandonAsync(ahead, pending);
+                return;
+            }
+
+            await audit.CompleteAsync(ahead, pending, PerUser(Entries(tenant, written, resources, changes, clientId, operation, http, status), changed));
             return;
         }
 
@@ -94,7 +109,7 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             changes = changes.Where(c => reported.Contains(c.Field)).ToList();
         }
 
-        var entries = Entries(tenant, users, resources, changes, clientId, operation, http, status);
+        var entries = PerUser(Entries(tenant, users, resources, changes, clientId, operation, http, status), changed);
         await audit.CompleteAsync(ahead, pending, entries);
     }
 
@@ -112,6 +127,20 @@ internal sealed class AuditFilter(AuditService audit, IOptions<AuditOptions> opt
             null when WriteActions.IsCompanyWrite(method, action) => AuditEntry.CompanyWide,
             _ => null,
         };
+    }
+
+    /// <summary>A user the service reported on (<see cref="ChangedFields.ReportFor"/>) keeps only the fields changed for them.</summary>
+    private static List<AuditEntry> PerUser(List<AuditEntry> entries, ChangedFields changed)
+    {
+        foreach (var entry in entries)
+        {
+            if (changed.ReportedUsers.TryGetValue(entry.UserId, out var part))
+            {
+                entry.Changes = entry.Changes.Where(c => part.Fields.Contains(c.Field)).ToList();
+            }
+        }
+
+        return entries;
     }
 
     /// <summary>The ids a request names before it runs: route values, the body's <c>user_id</c>, the query's user.</summary>

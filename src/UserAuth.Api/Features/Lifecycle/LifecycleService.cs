@@ -26,6 +26,9 @@ internal sealed class LifecycleService(
     TimeProvider clock,
     ILogger<LifecycleService> logger)
 {
+    /// <summary>The fields of blockOrUnblockUsers' body that change a user whose state it changes.</summary>
+    private static readonly string[] Changed = ["status", "reason"];
+
     public async Task<BlockOutcome> BlockOrUnblockAsync(Tenant tenant, IReadOnlyList<string> userIds, bool block, string? reason,
         string actor, CancellationToken cancellationToken)
     {
@@ -48,32 +51,46 @@ internal sealed class LifecycleService(
         }
 
         var revoked = 0;
+        var done = new List<string>();
         foreach (var id in ids)
         {
             var happened = false;
-            await events.AroundAsync(tenant, id, Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason),
-                () => users.MutateAsync(tenant, found[id], user =>
-                {
-                    happened = false;
-                    if (user.State != UserState.Live)
-                    {
-                        throw new ConflictException("The user is no longer live.", "user_not_live");
-                    }
-
-                    if (user.Active == !block)
-                    {
-                        return false;
-                    }
-
-                    user.Active = !block;
-                    happened = true;
-                    return true;
-                }, cancellationToken), _ => happened);
-
-            if (block)
+            try
             {
-                revoked += await sessions.RevokeAllAsync(tenant, id, reason ?? "blocked", actor, cancellationToken);
+                await events.AroundAsync(tenant, id, Event(block ? "blocked" : "unblocked", block ? "Account blocked" : "Account unblocked", reason),
+                    () => users.MutateAsync(tenant, found[id], user =>
+                    {
+                        happened = false;
+                        if (user.State != UserState.Live)
+                        {
+                            throw new ConflictException("The user is no longer live.", "user_not_live");
+                        }
+
+                        if (user.Active == !block)
+                        {
+                            return false;
+                        }
+
+                        user.Active = !block;
+                        happened = true;
+                        return true;
+                    }, cancellationToken), _ => happened);
             }
+            catch (ConflictException e) when (done.Count > 0 && e.Code == "user_not_live")
+            {
+                // Every user was live when checked; this one stopped being live (archived or deleted by another
+                // request) while the users before it were already changed: those changes stay, and the answer says so.
+                throw new ConflictException(
+                    $"{id} is no longer live; the request stopped there. Already {(block ? "blocked" : "unblocked")} " +
+                    $"{(block ? "(they stay so, their sessions revoked)" : "(they stay so)")}: {string.Join(", ", done)}.",
+                    "user_not_live", [new FieldError("user_id", $"{id} is no longer live")]);
+            }
+
+            ChangedFields.ReportFor(id, happened ? Changed : [], wrote: happened);
+            var ended = block ? await sessions.RevokeAllAsync(tenant, id, reason ?? "blocked", actor, cancellationToken) : 0;
+            ChangedFields.ReportFor(id, [], wrote: ended > 0);
+            revoked += ended;
+            done.Add(id);
         }
 
         logger.LogInformation("{Action} {Count} users in application {ApplicationId}; revoked {Sessions} sessions",
@@ -102,7 +119,9 @@ internal sealed class LifecycleService(
                 return true;
             }, cancellationToken), _ => happened);
 
+        ChangedFields.ReportFor(user.Id, happened ? ["reason"] : [], wrote: happened);
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason ?? "archived", actor, cancellationToken);
+        ChangedFields.ReportFor(user.Id, [], wrote: revoked > 0);
         logger.LogInformation("Archived user {UserId}; revoked {Sessions} sessions", user.Id, revoked);
         return new LifecycleOutcome(user, revoked);
     }
@@ -133,7 +152,9 @@ internal sealed class LifecycleService(
                 return true;
             }, cancellationToken), _ => happened);
 
+        ChangedFields.ReportFor(user.Id, [], wrote: happened); // the reason is in the query, not a field of the body
         var revoked = await sessions.RevokeAllAsync(tenant, user.Id, reason, actor, cancellationToken);
+        ChangedFields.ReportFor(user.Id, [], wrote: revoked > 0);
         logger.LogInformation("Deleted user {UserId} (restorable until {DeleteOn}); revoked {Sessions} sessions",
             user.Id, user.DeleteOn, revoked);
         return new LifecycleOutcome(user, revoked);
@@ -169,6 +190,7 @@ internal sealed class LifecycleService(
                 user.DeleteOn = null;
                 return true;
             }, cancellationToken), _ => true);
+        ChangedFields.ReportFor(existing.Id, ["reason", "reason_id"], wrote: true);
         logger.LogInformation("Restored user {UserId}", existing.Id);
     }
 
