@@ -59,9 +59,13 @@ fi
 
 say "dotnet test"
 # Pass or fail is the exit code; the TRX report gives the counts and every skipped test's reason.
-dotnet test UserAuth.sln -c Release --no-build --logger "trx;LogFileName=dotnet-tests.trx" --results-directory "$LOGS" \
+# The tests' own files (SQLite databases, job folders, key rings) go to a temporary folder of this run (TMPDIR, which
+# Path.GetTempPath() reads), removed when the tests end, so repeated runs leave nothing behind in /tmp.
+mkdir -p "$LOGS/tmp"
+TMPDIR="$LOGS/tmp" dotnet test UserAuth.sln -c Release --no-build --logger "trx;LogFileName=dotnet-tests.trx" --results-directory "$LOGS" \
   >"$LOGS/dotnet-test.log" 2>&1
 dotnet_rc=$?
+rm -rf "$LOGS/tmp"
 grep -E "\[FAIL\]|^\s+Failed |Error Message|^\s+at UserAuth|^(Passed|Failed)!" "$LOGS/dotnet-test.log" | head -200
 if summary=$(node scripts/trx-summary.mjs "$LOGS"/*.trx 2>>"$LOGS/dotnet-test.log"); then
   read -r p f s <<<"$(head -1 <<<"$summary")"
