@@ -16,28 +16,8 @@ namespace UserAuth.Tests.Reliability;
 /// </summary>
 public abstract class AuditCrashTests(ApiFixture fixture) : CrashTestBase("userauth-auditcrash-")
 {
-    private readonly string database = "userauth_auditcrash_" + Guid.NewGuid().ToString("N")[..12];
 
-    private Dictionary<string, string?> Settings()
-    {
-        var settings = ApiFactory.BaseSettings();
-        foreach (var (key, value) in fixture.StoreSettings)
-        {
-            settings[key] = value;
-        }
-
-        settings["BulkJobs:Directory"] = Path.Combine(Folder, "jobs");
-        if (fixture.Store == StoreKind.Sqlite)
-        {
-            settings["Storage:Sqlite:Path"] = Path.Combine(Folder, "userauth.db");
-        }
-        else
-        {
-            settings["Storage:MongoDb:Database"] = database;
-        }
-
-        return settings;
-    }
+    private Dictionary<string, string?> Settings() => StoreSettings(fixture);
 
     [Fact]
     public async Task A_SIGKILL_during_a_flood_of_writes_leaves_no_stored_write_without_its_audit_record()

@@ -17,28 +17,8 @@ public abstract class ClientAuditCrashTests(ApiFixture fixture) : CrashTestBase(
 {
     private const string Trail = "/service/platform/user/v1.0/company/1001/audit";
     private const string Initial = "new";
-    private readonly string database = "userauth_clientauditcrash_" + Guid.NewGuid().ToString("N")[..12];
 
-    private Dictionary<string, string?> Settings()
-    {
-        var settings = ApiFactory.BaseSettings();
-        foreach (var (key, value) in fixture.StoreSettings)
-        {
-            settings[key] = value;
-        }
-
-        settings["BulkJobs:Directory"] = Path.Combine(Folder, "jobs");
-        if (fixture.Store == StoreKind.Sqlite)
-        {
-            settings["Storage:Sqlite:Path"] = Path.Combine(Folder, "userauth.db");
-        }
-        else
-        {
-            settings["Storage:MongoDb:Database"] = database;
-        }
-
-        return settings;
-    }
+    private Dictionary<string, string?> Settings() => StoreSettings(fixture);
 
     [Fact]
     public async Task A_SIGKILL_during_client_writes_leaves_no_stored_client_write_without_its_record()

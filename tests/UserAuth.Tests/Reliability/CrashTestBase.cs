@@ -4,13 +4,16 @@ using ServiceProcess = UserAuth.Tests.Infrastructure.ServiceProcess;
 namespace UserAuth.Tests.Reliability;
 
 /// <summary>
-/// What the SIGKILL tests (<see cref="CrashRestartTests"/>, <see cref="AuditCrashTests"/>) share: a scratch folder, the
+/// What the SIGKILL tests (<see cref="CrashRestartTests"/>, <see cref="AuditCrashTests"/>, <see cref="ClientAuditCrashTests"/>) share: a scratch folder, the
 /// service processes a test started (disposed with it), and the flood-and-kill loop: the service started, concurrent
 /// writers flooding it until enough writes were acknowledged, a SIGKILL, <see cref="Rounds"/> times.
 /// </summary>
 public abstract class CrashTestBase(string folderPrefix) : IAsyncLifetime
 {
     private readonly List<ServiceProcess> started = [];
+
+    /// <summary>The test's MongoDB database (named like its folder), for a fixture on MongoDB.</summary>
+    private readonly string mongoDatabase = folderPrefix.Replace('-', '_') + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>The test's scratch folder (its SQLite file, its jobs folder), removed with it.</summary>
     protected string Folder { get; } = Path.Combine(Path.GetTempPath(), folderPrefix + Guid.NewGuid().ToString("N")[..12]);
@@ -46,6 +49,31 @@ public abstract class CrashTestBase(string folderPrefix) : IAsyncLifetime
         }
 
         GC.SuppressFinalize(this);
+    }
+
+    /// <summary>
+    /// The service's settings over a store of <paramref name="fixture"/>'s kind of this test's own: a SQLite file in
+    /// <see cref="Folder"/>, or a MongoDB database of its own; the bulk jobs' folder in <see cref="Folder"/>.
+    /// </summary>
+    protected Dictionary<string, string?> StoreSettings(Infrastructure.ApiFixture fixture)
+    {
+        var settings = Infrastructure.ApiFactory.BaseSettings();
+        foreach (var (key, value) in fixture.StoreSettings)
+        {
+            settings[key] = value;
+        }
+
+        settings["BulkJobs:Directory"] = Path.Combine(Folder, "jobs");
+        if (fixture.Store == Infrastructure.StoreKind.Sqlite)
+        {
+            settings["Storage:Sqlite:Path"] = Path.Combine(Folder, "userauth.db");
+        }
+        else
+        {
+            settings["Storage:MongoDb:Database"] = mongoDatabase;
+        }
+
+        return settings;
     }
 
     /// <summary>Starts the service (its own process) with <paramref name="settings"/>; it is disposed with the test.</summary>
